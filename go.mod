@@ -1,0 +1,3 @@
+module github.com/hookflow/hookflow
+
+go 1.26

@@ -1,0 +1,269 @@
+// Package backend is the storage and queue seam of hookflow.
+//
+// A Backend stores records and performs conditional writes; it knows nothing of workflow
+// semantics (replay, steps, hooks). The engine in internal/engine is the only code that gives
+// those records meaning. Every driver (pkg/backend/memory, pkg/backend/aws) must pass the
+// conformance suite in pkg/backend/backendtest, which is the executable form of the contract
+// written in the comments of this package.
+//
+// The records are:
+//
+//   - Run: one per workflow run, with an optimistic version. Only Commit changes it.
+//   - Event: the append-only history of a run, written only by Commit.
+//   - InboxItem: an external input for a run (a hook payload, a cancel request), written by
+//     PutInbox under a condition on the token (or run) record, consumed by Commit.
+//   - Token: a live hook token, claimed and released only by Commit.
+//   - Response: the answer to one webhook delivery, written only by Commit.
+//   - Idempotency: the first outcome of an idempotent call, written by PutInbox.
+//
+// and the queue carries wake messages naming a run, optionally delayed.
+package backend
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// RunStatus is the lifecycle state of a run as stored in its record.
+type RunStatus string
+
+// Run statuses. A run is created pending; the engine moves it between running and waiting and
+// finally to one of the three terminal statuses.
+const (
+	StatusPending   RunStatus = "pending"   // created, no turn has committed yet
+	StatusRunning   RunStatus = "running"   // has work it can do now (a continuation is queued)
+	StatusWaiting   RunStatus = "waiting"   // blocked on a hook, a timer or a retry delay
+	StatusCompleted RunStatus = "completed" // returned a value
+	StatusFailed    RunStatus = "failed"    // returned an error
+	StatusCancelled RunStatus = "cancelled" // stopped by CancelRun
+)
+
+// Terminal reports whether s is a final status (completed, failed or cancelled).
+func (s RunStatus) Terminal() bool {
+	return s == StatusCompleted || s == StatusFailed || s == StatusCancelled
+}
+
+// Run is the record of one workflow run.
+type Run struct {
+	ID       string
+	Workflow string
+	Status   RunStatus
+	Input    json.RawMessage
+	Output   json.RawMessage // set when completed
+	Error    json.RawMessage // an encoded error, set when failed or cancelled
+	// Version counts the commits applied to the run. CreateRun stores version 1; each successful
+	// Commit increments it by one.
+	Version int64
+	// LastSeq is the Seq of the last event in the run's history.
+	LastSeq   int64
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	// DueAt is when the run next needs a turn without any outside input (a timer, a retry
+	// delay, a first turn that was never taken). Zero means never. ListDue reports it.
+	DueAt time.Time
+}
+
+// Event is one entry of a run's history.
+type Event struct {
+	Seq           int64 // 1-based, contiguous within a run
+	Type          string
+	CorrelationID string
+	Data          json.RawMessage
+	CreatedAt     time.Time
+}
+
+// Inbox item kinds.
+const (
+	InboxHook   = "hook"   // a hook or webhook payload; Token and HookID are set
+	InboxCancel = "cancel" // a cancel request; Token and HookID are empty
+)
+
+// InboxItem is an external input waiting to be moved into a run's history.
+type InboxItem struct {
+	// ID orders the items of one run: ListInbox returns them sorted by ID. PutInbox assigns it
+	// when empty, as a value greater than every ID it assigned before (a ULID, say).
+	ID         string
+	RunID      string
+	Kind       string // InboxHook or InboxCancel
+	Token      string
+	HookID     string
+	DeliveryID string
+	Payload    json.RawMessage
+	CreatedAt  time.Time
+}
+
+// Token kinds.
+const (
+	TokenHook    = "hook"
+	TokenWebhook = "webhook"
+)
+
+// Token is the record of a live hook token. It exists exactly while its hook can receive
+// payloads: Commit creates it (ClaimTokens) and deletes it (ReleaseTokens).
+type Token struct {
+	Token  string
+	RunID  string
+	HookID string
+	Kind   string // TokenHook or TokenWebhook
+	// Data is opaque to the backend: the engine keeps the hook's metadata, schema and webhook
+	// response settings there, so the webhook and resume paths need no workflow code.
+	Data      json.RawMessage
+	CreatedAt time.Time
+}
+
+// Response is the stored answer to one webhook delivery in manual mode.
+type Response struct {
+	DeliveryID string
+	Data       json.RawMessage // opaque to the backend
+	CreatedAt  time.Time
+	ExpiresAt  time.Time // a hint for drivers with TTL; never relied on for correctness
+}
+
+// Idempotency is the first outcome of a call made with an idempotency key.
+type Idempotency struct {
+	Key       string          // opaque; the caller includes any scope in it
+	Data      json.RawMessage // opaque to the backend
+	CreatedAt time.Time
+	ExpiresAt time.Time // a hint for drivers with TTL; never relied on for correctness
+}
+
+// Commit is one atomic change to a run, made by the engine at the end of a step or turn.
+// Either everything in it is applied, or nothing is.
+type Commit struct {
+	RunID string
+	// Version is the version the run must have now. After the commit it is Version+1.
+	Version int64
+	// Status, Output, Error and DueAt replace the run's fields. UpdatedAt is set from Now.
+	Status RunStatus
+	Output json.RawMessage
+	Error  json.RawMessage
+	DueAt  time.Time
+	Now    time.Time
+	// Events are appended to the history. Their Seq must run on from the run's LastSeq without
+	// gaps; LastSeq becomes the Seq of the last one.
+	Events []Event
+	// DeleteInbox names inbox items of this run to delete. Deleting an item that no longer
+	// exists is not an error.
+	DeleteInbox []string
+	// ClaimTokens are created, each on the condition that no record exists for its token. If
+	// one exists, the commit fails with a *TokenConflictError naming the first such token.
+	ClaimTokens []Token
+	// ReleaseTokens are deleted when they belong to this run; a token that does not exist or
+	// belongs to another run is left alone.
+	ReleaseTokens []string
+	// PutResponses are stored, replacing any earlier response for the same DeliveryID.
+	PutResponses []Response
+}
+
+// Store is the durable half of the seam. Implementations are safe for concurrent use.
+type Store interface {
+	// CreateRun stores a new run with Version 1 and LastSeq set from first (whose Seq must be
+	// 1, 2, ...). If a run with the same ID exists it stores nothing and returns the existing
+	// run with an error matching ErrRunExists.
+	CreateRun(ctx context.Context, run Run, first []Event) (Run, error)
+	// GetRun returns the run, or ErrRunNotFound.
+	GetRun(ctx context.Context, runID string) (Run, error)
+	// ListEvents returns the run's events with Seq > afterSeq in Seq order, or ErrRunNotFound.
+	ListEvents(ctx context.Context, runID string, afterSeq int64) ([]Event, error)
+	// Commit applies c atomically. It fails with ErrRunNotFound if the run does not exist,
+	// with ErrVersionConflict if its version is not c.Version, with *TokenConflictError if a
+	// token to claim is held, and with ErrInvalidCommit if c is malformed (for example, event
+	// sequence numbers that do not run on from LastSeq). A failed commit changes nothing.
+	Commit(ctx context.Context, c Commit) error
+
+	// PutInbox stores item (assigning ID when empty) and returns the stored item. For an
+	// InboxHook item it requires a token record for item.Token with the same RunID and HookID,
+	// else it fails with ErrTokenNotFound. For an InboxCancel item it requires the run to exist
+	// (else ErrRunNotFound) and not to be in a terminal status (else ErrRunEnded).
+	//
+	// When idem is not nil, the item is stored only together with idem, as one atomic write.
+	// If an idempotency record with idem.Key already exists, nothing is stored and PutInbox
+	// returns the existing record and an error matching ErrDuplicate.
+	PutInbox(ctx context.Context, item InboxItem, idem *Idempotency) (InboxItem, *Idempotency, error)
+	// ListInbox returns the run's inbox items sorted by ID. A run without items, or an unknown
+	// run, gives an empty list.
+	ListInbox(ctx context.Context, runID string) ([]InboxItem, error)
+
+	// GetToken returns the live token record, or ErrTokenNotFound.
+	GetToken(ctx context.Context, token string) (Token, error)
+	// ListTokens returns the live tokens of runID (all runs when runID is empty), sorted by
+	// CreatedAt then Token.
+	ListTokens(ctx context.Context, runID string) ([]Token, error)
+
+	// GetResponse returns the response stored for a delivery, or ErrResponseNotFound.
+	GetResponse(ctx context.Context, deliveryID string) (Response, error)
+	// GetIdempotency returns the record stored under key, or ErrIdempotencyNotFound.
+	GetIdempotency(ctx context.Context, key string) (Idempotency, error)
+
+	// ListDue returns the IDs of runs that need a turn by the time before: runs whose DueAt is
+	// not zero and not after before, and runs with an inbox item whose CreatedAt is not after
+	// before. Each ID appears once; at most limit are returned (limit <= 0 means no limit).
+	ListDue(ctx context.Context, before time.Time, limit int) ([]string, error)
+}
+
+// WakeMessage asks for a turn of one run.
+type WakeMessage struct {
+	RunID string
+	// Receipt identifies this delivery of the message for Ack; opaque.
+	Receipt string
+}
+
+// Queue is the wake queue half of the seam. Delivery is at least once: a message that is
+// received and not acknowledged within the visibility timeout is delivered again.
+type Queue interface {
+	// Enqueue sends a wake message for runID, visible after delay (0: at once). Drivers may
+	// cap one message's delay (SQS: 15 minutes); the sweeper covers longer waits.
+	Enqueue(ctx context.Context, runID string, delay time.Duration) error
+	// Receive returns up to max visible messages, waiting up to wait for the first one. It
+	// returns early with what it has when ctx ends (the error is then ctx.Err() only when it
+	// has nothing). Received messages stay invisible for the driver's visibility timeout.
+	Receive(ctx context.Context, max int, wait time.Duration) ([]WakeMessage, error)
+	// Ack deletes received messages. Acknowledging a message twice is not an error.
+	Ack(ctx context.Context, msgs ...WakeMessage) error
+}
+
+// Backend is the complete seam: durable records and the wake queue.
+type Backend interface {
+	Store
+	Queue
+	// Close releases the backend's resources. Calls after Close may fail.
+	Close() error
+}
+
+// Errors of the seam. Drivers return errors that match these with errors.Is.
+var (
+	ErrRunNotFound         = errors.New("backend: run not found")
+	ErrRunExists           = errors.New("backend: run already exists")
+	ErrRunEnded            = errors.New("backend: run has ended")
+	ErrVersionConflict     = errors.New("backend: run version conflict")
+	ErrInvalidCommit       = errors.New("backend: invalid commit")
+	ErrTokenNotFound       = errors.New("backend: token not found")
+	ErrResponseNotFound    = errors.New("backend: response not found")
+	ErrIdempotencyNotFound = errors.New("backend: idempotency record not found")
+	ErrDuplicate           = errors.New("backend: duplicate idempotency key")
+)
+
+// TokenConflictError reports a token claim that failed because a live record holds the token.
+type TokenConflictError struct {
+	Token string
+	RunID string // the run that holds the token
+}
+
+func (e *TokenConflictError) Error() string {
+	return fmt.Sprintf("backend: token %q is held by run %s", e.Token, e.RunID)
+}
+
+// Clock tells the time. Drivers that schedule (delayed messages, visibility timeouts) take one
+// so that tests can run on a fake clock.
+type Clock interface {
+	Now() time.Time
+}
+
+// SystemClock is the wall clock.
+type SystemClock struct{}
+
+// Now returns time.Now().
+func (SystemClock) Now() time.Time { return time.Now() }
