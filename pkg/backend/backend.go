@@ -267,3 +267,18 @@ type SystemClock struct{}
 
 // Now returns time.Now().
 func (SystemClock) Now() time.Time { return time.Now() }
+
+// Clocked is implemented by backends that carry their own clock (the memory driver on a test
+// kit's fake clock). Clients, engines and workers built on such a backend use its clock, so
+// that one fake clock drives everything.
+type Clocked interface {
+	Clock() Clock
+}
+
+// ClockOf returns b's clock when b implements Clocked, and the wall clock otherwise.
+func ClockOf(b any) Clock {
+	if c, ok := b.(Clocked); ok && c.Clock() != nil {
+		return c.Clock()
+	}
+	return SystemClock{}
+}

@@ -1,0 +1,137 @@
+// Package engine is hookflow's replay engine: it runs workflow code against a run's history,
+// executes new durable operations, and commits their outcomes through the backend seam. It
+// knows nothing of DynamoDB, SQS or HTTP; pkg/workflow is its typed, public face.
+package engine
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/hookflow/hookflow/pkg/backend"
+)
+
+// WorkflowFunc is an untyped workflow body: JSON input in, JSON output out.
+type WorkflowFunc func(ctx *Ctx, input json.RawMessage) (json.RawMessage, error)
+
+// Registry maps workflow names to their functions.
+type Registry struct {
+	mu    sync.RWMutex
+	funcs map[string]WorkflowFunc
+}
+
+// NewRegistry returns an empty registry.
+func NewRegistry() *Registry { return &Registry{funcs: map[string]WorkflowFunc{}} }
+
+// Register adds a workflow. Empty names, nil functions and duplicate names are refused.
+func (r *Registry) Register(name string, fn WorkflowFunc) error {
+	if name == "" {
+		return invalidf("workflow name is empty")
+	}
+	if fn == nil {
+		return invalidf("workflow %q: nil function", name)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, ok := r.funcs[name]; ok {
+		return invalidf("workflow %q is registered twice", name)
+	}
+	r.funcs[name] = fn
+	return nil
+}
+
+// Lookup returns the function registered under name.
+func (r *Registry) Lookup(name string) (WorkflowFunc, bool) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	fn, ok := r.funcs[name]
+	return fn, ok
+}
+
+// Options configure an Engine. The zero value is usable.
+type Options struct {
+	// Clock tells the time; default the wall clock.
+	Clock backend.Clock
+	// Logger receives engine and workflow logs; default slog.Default().
+	Logger *slog.Logger
+	// CacheSize is how many suspended runs are kept in memory to continue without replay;
+	// default 1024; negative disables the cache.
+	CacheSize int
+	// DeadlineMargin: a turn whose context has a deadline stops starting steps when less than
+	// this is left, and leaves a continuation; default 2s.
+	DeadlineMargin time.Duration
+}
+
+func (o Options) withDefaults() Options {
+	o.Clock = cmp.Or[backend.Clock](o.Clock, backend.SystemClock{})
+	o.Logger = cmp.Or(o.Logger, slog.Default())
+	if o.CacheSize == 0 {
+		o.CacheSize = 1024
+	}
+	o.DeadlineMargin = cmp.Or(o.DeadlineMargin, 2*time.Second)
+	return o
+}
+
+// Engine runs turns of runs stored in a backend.
+type Engine struct {
+	b      backend.Backend
+	reg    *Registry
+	clock  backend.Clock
+	logger *slog.Logger
+	opts   Options
+	cache  *cache
+}
+
+// New returns an engine for the workflows in reg.
+func New(b backend.Backend, reg *Registry, opts Options) *Engine {
+	opts = opts.withDefaults()
+	return &Engine{b: b, reg: reg, clock: opts.Clock, logger: opts.Logger, opts: opts, cache: newCache(opts.CacheSize)}
+}
+
+// Backend returns the engine's backend.
+func (e *Engine) Backend() backend.Backend { return e.b }
+
+// Clock returns the engine's clock.
+func (e *Engine) Clock() backend.Clock { return e.clock }
+
+// Close stops the runs parked in the cache. It does not close the backend.
+func (e *Engine) Close() { e.cache.clear() }
+
+func (e *Engine) logStep(x *executor, st *stepState, attempt int, err error) {
+	if err == nil {
+		e.logger.Debug("step completed", "run_id", x.runID, "step", st.name, "attempt", attempt)
+		return
+	}
+	e.logger.Info("step attempt failed", "run_id", x.runID, "step", st.name, "attempt", attempt, "error", err)
+}
+
+// TurnResult tells the caller of Turn what the run needs next.
+type TurnResult struct {
+	Status backend.RunStatus
+	// WakeAt is when the run next needs a turn on its own (zero: only outside input wakes it).
+	WakeAt time.Time
+	// WakeMoved is true when this turn changed WakeAt, so a delayed wake should be queued.
+	WakeMoved bool
+	// Continue is true when the turn stopped with work left (near a deadline): the caller
+	// should queue another turn at once.
+	Continue bool
+}
+
+// errStale means the executor's view of the run is stale; the turn should be retried.
+var errStale = errors.New("hookflow: run changed during the turn")
+
+// IsRetryable reports whether a Turn error is transient: another turn raced this one, or the
+// turn was stopped. Retrying the turn is safe.
+func IsRetryable(err error) bool {
+	return errors.Is(err, errStale) || errors.Is(err, backend.ErrVersionConflict) ||
+		errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}
+
+func (e *Engine) wrap(runID string, err error) error {
+	return fmt.Errorf("hookflow: turn of run %s: %w", runID, err)
+}

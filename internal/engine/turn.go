@@ -1,0 +1,269 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/hookflow/hookflow/pkg/backend"
+)
+
+// Turn runs one turn of a run: it brings the workflow up to date with the run's history
+// (from the warm cache when the run has not moved since this engine last saw it, by replay
+// otherwise), then applies inbox items, due timers and runnable steps one at a time until the
+// workflow blocks or returns, committing after every step and at the end.
+//
+// Turns of one run may race (two workers, a duplicated wake); the version check in Commit
+// lets one win and the other fail with a retryable error (IsRetryable).
+func (e *Engine) Turn(ctx context.Context, runID string) (TurnResult, error) {
+	run, err := e.b.GetRun(ctx, runID)
+	if errors.Is(err, backend.ErrRunNotFound) {
+		return TurnResult{}, e.wrap(runID, fmt.Errorf("%w: %v", ErrRunNotFound, err))
+	}
+	if err != nil {
+		return TurnResult{}, e.wrap(runID, err)
+	}
+	if run.Status.Terminal() {
+		e.cache.drop(runID)
+		return TurnResult{Status: run.Status}, nil
+	}
+	x := e.cache.take(runID)
+	if x != nil && x.version != run.Version {
+		x.discard()
+		x = nil
+	}
+	if x == nil {
+		fn, ok := e.reg.Lookup(run.Workflow)
+		if !ok {
+			return TurnResult{}, e.wrap(runID, fmt.Errorf("%w: %q", ErrNotRegistered, run.Workflow))
+		}
+		x = newExecutor(e, run, fn)
+		if x.history, err = e.b.ListEvents(ctx, runID, 0); err != nil {
+			return TurnResult{}, e.wrap(runID, err)
+		}
+	}
+	res, err := x.turn(ctx)
+	if err != nil {
+		x.discard()
+		return res, e.wrap(runID, err)
+	}
+	if res.Status.Terminal() {
+		x.discard()
+	} else {
+		e.cache.put(x)
+	}
+	return res, nil
+}
+
+// turn drives the executor until the workflow blocks or ends.
+func (x *executor) turn(ctx context.Context) (TurnResult, error) {
+	x.turnCtx, x.inbox, x.inboxOK = ctx, nil, false
+	deadlineStop := false
+	for {
+		if x.abortErr != nil {
+			if errors.Is(x.abortErr, ErrNonDeterminism) {
+				return x.finish(backend.StatusFailed, EventRunFailed, nil, x.abortErr)
+			}
+			return TurnResult{}, x.abortErr
+		}
+		if err := x.sched.panicked; err != nil {
+			return x.finish(backend.StatusFailed, EventRunFailed, nil, err)
+		}
+		if x.done {
+			if x.replaying() {
+				x.nonDeterminism(x.history[x.cursor], "the workflow returned")
+				continue
+			}
+			if x.outErr != nil {
+				return x.finish(backend.StatusFailed, EventRunFailed, nil, x.outErr)
+			}
+			return x.finish(backend.StatusCompleted, EventRunCompleted, x.output, nil)
+		}
+		if x.replaying() {
+			x.deliverNext()
+			x.runCoroutines()
+			continue
+		}
+		x.history, x.cursor = nil, 0
+		act, err := x.live()
+		if err != nil {
+			return TurnResult{}, err
+		}
+		switch act {
+		case actNone:
+			return x.suspend(false)
+		case actDeadline:
+			deadlineStop = true
+		case actCancel:
+			return x.finish(backend.StatusCancelled, EventRunCancelled, nil, ErrRunCancelled)
+		}
+		if deadlineStop {
+			return x.suspend(true)
+		}
+		x.runCoroutines()
+	}
+}
+
+type action int
+
+const (
+	actNone     action = iota // nothing to do now
+	actDone                   // did one thing; run the workflow again
+	actDeadline               // stop: the turn's deadline is near
+	actCancel                 // the run was cancelled
+)
+
+// live does the next piece of live work: the earliest of the inbox head and the due timers
+// (by arrival and due time), else the first runnable step.
+func (x *executor) live() (action, error) {
+	now := x.eng.clock.Now().UTC()
+	if !x.inboxOK {
+		items, err := x.eng.b.ListInbox(x.turnCtx, x.runID)
+		if err != nil {
+			return actNone, err
+		}
+		x.inbox, x.inboxOK = items, true
+	}
+	t := x.nextDueTimer(now)
+	if len(x.inbox) > 0 && (t == nil || x.inbox[0].CreatedAt.Before(t.due)) {
+		item := x.inbox[0]
+		x.inbox = x.inbox[1:]
+		x.deleteInbox = append(x.deleteInbox, item.ID)
+		return x.applyInbox(item)
+	}
+	if t != nil {
+		x.apply(x.record(EventTimerFired, t.id, timerData{Name: t.name, Due: t.due}))
+		return actDone, nil
+	}
+	st := x.nextRunnableStep(now)
+	if st == nil {
+		return actNone, nil
+	}
+	// Checkpoint before the side effects: whatever the workflow did so far (a token it will
+	// hand out in this step, say) must be durable first.
+	if err := x.checkpoint(); err != nil {
+		return actNone, err
+	}
+	if dl, ok := x.turnCtx.Deadline(); ok && time.Until(dl) < x.eng.opts.DeadlineMargin {
+		return actDeadline, nil
+	}
+	x.executeStep(st)
+	if x.abortErr != nil {
+		return actNone, x.abortErr
+	}
+	return actDone, x.checkpoint()
+}
+
+// applyInbox moves one inbox item into history.
+func (x *executor) applyInbox(item backend.InboxItem) (action, error) {
+	switch item.Kind {
+	case backend.InboxCancel:
+		return actCancel, nil
+	default:
+		return actNone, fmt.Errorf("hookflow: run %s: inbox item %s has unknown kind %q", x.runID, item.ID, item.Kind)
+	}
+}
+
+// checkpoint commits what is pending, marking the run as running and due now, so that a
+// crash before the end of the turn is picked up by the sweeper.
+func (x *executor) checkpoint() error {
+	if !x.dirty() {
+		return nil
+	}
+	return x.commit(backend.StatusRunning, x.eng.clock.Now().UTC(), nil, nil)
+}
+
+func (x *executor) dirty() bool {
+	return len(x.pending)+len(x.deleteInbox)+len(x.claims)+len(x.releases)+len(x.responses) > 0
+}
+
+// suspend ends a turn in which the workflow is blocked (or the deadline is near).
+func (x *executor) suspend(cont bool) (TurnResult, error) {
+	status, wake := backend.StatusWaiting, x.nextWake()
+	if cont {
+		status, wake = backend.StatusRunning, x.eng.clock.Now().UTC()
+	}
+	moved := !wake.Equal(x.dueAt)
+	if x.dirty() || status != x.status || moved {
+		if err := x.commit(status, wake, nil, nil); err != nil {
+			return TurnResult{}, err
+		}
+	}
+	return TurnResult{Status: status, WakeAt: wake, WakeMoved: moved, Continue: cont}, nil
+}
+
+// finish ends the run: it records the terminal event, releases every token the run holds and
+// drops what is left in its inbox, in one commit.
+func (x *executor) finish(status backend.RunStatus, evType string, output []byte, runErr error) (TurnResult, error) {
+	ctx := x.turnCtx
+	tokens, err := x.eng.b.ListTokens(ctx, x.runID)
+	if err != nil {
+		return TurnResult{}, err
+	}
+	for _, t := range tokens {
+		x.releases = append(x.releases, t.Token)
+	}
+	items, err := x.eng.b.ListInbox(ctx, x.runID)
+	if err != nil {
+		return TurnResult{}, err
+	}
+	for _, it := range items {
+		x.deleteInbox = append(x.deleteInbox, it.ID)
+	}
+	errRaw := EncodeError(runErr)
+	x.record(evType, "", runEndData{Output: output, Error: errRaw})
+	if err := x.commit(status, time.Time{}, output, errRaw); err != nil {
+		return TurnResult{}, err
+	}
+	x.eng.logger.Info("run ended", "run_id", x.runID, "workflow", x.workflow, "status", string(status))
+	return TurnResult{Status: status}, nil
+}
+
+// commit writes everything pending in one conditional commit.
+func (x *executor) commit(status backend.RunStatus, due time.Time, output, errRaw []byte) error {
+	c := backend.Commit{
+		RunID:         x.runID,
+		Version:       x.version,
+		Status:        status,
+		Output:        output,
+		Error:         errRaw,
+		DueAt:         due,
+		Now:           x.eng.clock.Now().UTC(),
+		Events:        x.pending,
+		DeleteInbox:   dedupe(x.deleteInbox),
+		ClaimTokens:   x.claims,
+		ReleaseTokens: dedupe(x.releases),
+		PutResponses:  x.responses,
+	}
+	if err := x.eng.b.Commit(x.turnCtx, c); err != nil {
+		if errors.Is(err, backend.ErrVersionConflict) {
+			return fmt.Errorf("%w: %v", errStale, err)
+		}
+		return err
+	}
+	x.version++
+	x.status, x.dueAt = status, due
+	x.pending, x.deleteInbox, x.claims, x.releases, x.responses = nil, nil, nil, nil, nil
+	return nil
+}
+
+func dedupe(s []string) []string {
+	if len(s) < 2 {
+		return s
+	}
+	seen := make(map[string]bool, len(s))
+	out := s[:0]
+	for _, v := range s {
+		if !seen[v] {
+			seen[v] = true
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// discard stops the executor's coroutines; it is not used again.
+func (x *executor) discard() {
+	x.sched.kill()
+}

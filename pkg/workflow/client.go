@@ -1,0 +1,176 @@
+package workflow
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/hookflow/hookflow/internal/engine"
+	"github.com/hookflow/hookflow/pkg/backend"
+)
+
+// Backend is the storage and queue seam a Client and a Worker run on: the embedded driver
+// (pkg/backend/memory) or DynamoDB and SQS (pkg/backend/aws).
+type Backend = backend.Backend
+
+// ClientOptions configure a Client.
+type ClientOptions struct {
+	// BaseURL is the public base URL that webhook URLs are built on, e.g.
+	// "https://abc.execute-api.eu-west-1.amazonaws.com" or "http://localhost:8080".
+	BaseURL string
+}
+
+// Client starts runs, resumes hooks and inspects runs, from outside workflow code. It is safe
+// for concurrent use.
+type Client struct {
+	b     Backend
+	opts  ClientOptions
+	clock backend.Clock
+}
+
+// NewClient returns a client of backend b.
+func NewClient(b Backend, opts ClientOptions) *Client {
+	return &Client{b: b, opts: opts, clock: backend.ClockOf(b)}
+}
+
+// StartOption configures Start.
+type StartOption func(*startOptions)
+
+type startOptions struct{ runID string }
+
+// WithRunID starts the run under id. Starting again with the same id (say, on a retry)
+// returns the existing run instead of a new one.
+func WithRunID(id string) StartOption {
+	return func(o *startOptions) { o.runID = id }
+}
+
+// Start creates a run of w with input in and queues its first turn; a Worker runs it. The
+// input must be serializable to JSON.
+func Start[In, Out any](ctx context.Context, c *Client, w *Workflow[In, Out], in In, opts ...StartOption) (*Run[Out], error) {
+	if c == nil {
+		return nil, fmt.Errorf("%w: nil client", ErrInvalidArgument)
+	}
+	if w == nil {
+		return nil, fmt.Errorf("%w: nil workflow", ErrInvalidArgument)
+	}
+	if w.err != nil {
+		return nil, w.err
+	}
+	var so startOptions
+	for _, o := range opts {
+		if o != nil {
+			o(&so)
+		}
+	}
+	input, err := json.Marshal(in)
+	if err != nil {
+		return nil, fmt.Errorf("%w: workflow %q: input is not serializable to JSON: %v", ErrInvalidArgument, w.name, err)
+	}
+	run, _, err := engine.StartRun(ctx, c.b, c.clock, w.name, so.runID, input)
+	if err != nil && run.ID == "" {
+		return nil, err
+	}
+	return &Run[Out]{c: c, id: run.ID}, err
+}
+
+// Run is a handle on a run whose output is of type Out.
+type Run[Out any] struct {
+	c  *Client
+	id string
+}
+
+// ID returns the run's ID.
+func (r *Run[Out]) ID() string { return r.id }
+
+// Result waits until the run ends and returns its output, or the error it failed with
+// (ErrRunCancelled when it was cancelled). It polls the backend; ctx bounds the wait.
+func (r *Run[Out]) Result(ctx context.Context) (Out, error) {
+	var out Out
+	run, err := engine.AwaitRun(ctx, r.c.b, r.id, nil)
+	if err != nil {
+		return out, err
+	}
+	if err := engine.RunError(run); err != nil {
+		return out, err
+	}
+	if len(run.Output) > 0 {
+		if err := json.Unmarshal(run.Output, &out); err != nil {
+			return out, fmt.Errorf("hookflow: run %s: decoding output into %T: %w", r.id, out, err)
+		}
+	}
+	return out, nil
+}
+
+// RunStatus is the lifecycle state of a run: "pending", "running", "waiting", "completed",
+// "failed" or "cancelled".
+type RunStatus string
+
+// Run statuses.
+const (
+	StatusPending   RunStatus = RunStatus(backend.StatusPending)
+	StatusRunning   RunStatus = RunStatus(backend.StatusRunning)
+	StatusWaiting   RunStatus = RunStatus(backend.StatusWaiting)
+	StatusCompleted RunStatus = RunStatus(backend.StatusCompleted)
+	StatusFailed    RunStatus = RunStatus(backend.StatusFailed)
+	StatusCancelled RunStatus = RunStatus(backend.StatusCancelled)
+)
+
+// RunInfo describes a run.
+type RunInfo struct {
+	ID        string
+	Workflow  string
+	Status    RunStatus
+	Output    json.RawMessage // set when completed
+	Error     string          // set when failed (or cancelled)
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// GetRun returns what is known of a run, or an error matching ErrRunNotFound.
+func (c *Client) GetRun(ctx context.Context, runID string) (RunInfo, error) {
+	run, err := engine.GetRun(ctx, c.b, runID)
+	if err != nil {
+		return RunInfo{}, err
+	}
+	info := RunInfo{
+		ID: run.ID, Workflow: run.Workflow, Status: RunStatus(run.Status), Output: run.Output,
+		CreatedAt: run.CreatedAt, UpdatedAt: run.UpdatedAt,
+	}
+	if err := engine.DecodeError(run.Error); err != nil {
+		info.Error = err.Error()
+	}
+	return info, nil
+}
+
+// Event is one entry of a run's history.
+type Event struct {
+	Seq           int             `json:"seq"`
+	Type          string          `json:"type"`                    // e.g. "hook_created", "hook_received", "step_completed"
+	CorrelationID string          `json:"correlationId,omitempty"` // the step, hook or timer the event belongs to
+	Data          json.RawMessage `json:"data,omitempty"`
+	CreatedAt     time.Time       `json:"createdAt"`
+}
+
+// ListEvents returns the run's history in order.
+func (c *Client) ListEvents(ctx context.Context, runID string) ([]Event, error) {
+	evs, err := c.b.ListEvents(ctx, runID, 0)
+	if err != nil {
+		if _, gerr := engine.GetRun(ctx, c.b, runID); gerr != nil {
+			return nil, gerr
+		}
+		return nil, err
+	}
+	out := make([]Event, len(evs))
+	for i, e := range evs {
+		out[i] = Event{Seq: int(e.Seq), Type: e.Type, CorrelationID: e.CorrelationID, Data: e.Data, CreatedAt: e.CreatedAt}
+	}
+	return out, nil
+}
+
+// CancelRun stops a run at its next turn, whatever it is waiting on: it records
+// run_cancelled, releases the run's hooks and ends it. The workflow code does not run again.
+// Cancelling a cancelled run does nothing; a completed or failed run gives ErrRunEnded.
+func (c *Client) CancelRun(ctx context.Context, runID string) error {
+	return engine.CancelRun(ctx, c.b, c.clock, runID)
+}

@@ -1,0 +1,78 @@
+package workflow
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/hookflow/hookflow/internal/engine"
+	"github.com/hookflow/hookflow/pkg/backend"
+)
+
+// WorkerOptions configure a Worker. The zero value is usable.
+type WorkerOptions struct {
+	// Concurrency is the number of turns in flight; default 4.
+	Concurrency int
+	// SweepEvery is how often runs whose due time has passed are re-woken, so that a lost
+	// wake message delays a run but never strands it; default 1m.
+	SweepEvery time.Duration
+	// Logger receives the worker's and the workflows' logs; default slog.Default().
+	Logger *slog.Logger
+	// CacheSize is how many waiting runs are kept in memory between turns, so that their next
+	// turn continues without replaying history; default 1024; negative keeps none (every turn
+	// replays from the start).
+	CacheSize int
+}
+
+// Worker drains the wake queue and runs turns of the registered workflows. The embedded dev
+// server and tests run one in process; on AWS the runner Lambda runs turns instead.
+type Worker struct {
+	reg *Registry
+	eng *engine.Engine
+	w   *engine.Worker
+}
+
+// NewWorker returns a worker that runs the workflows of r on backend b.
+func NewWorker(b Backend, r *Registry, opts WorkerOptions) *Worker {
+	var er *engine.Registry
+	if r != nil {
+		er = r.r
+	}
+	eng := engine.New(b, er, engine.Options{Clock: backend.ClockOf(b), Logger: opts.Logger, CacheSize: opts.CacheSize})
+	return &Worker{
+		reg: r,
+		eng: eng,
+		w:   engine.NewWorker(eng, engine.WorkerOptions{Concurrency: opts.Concurrency, SweepEvery: opts.SweepEvery}),
+	}
+}
+
+// Run processes wake messages until ctx ends, then finishes the turns in flight and returns
+// nil. It returns at once with an error when the registry holds invalid definitions.
+func (w *Worker) Run(ctx context.Context) error {
+	if err := w.reg.Err(); err != nil {
+		return err
+	}
+	defer w.eng.Close()
+	return w.w.Run(ctx)
+}
+
+// RunTurn runs one turn of a run now, retrying at once when it races another turn, and
+// queues the run's next wake (a continuation, or a delayed wake for its next timer). It is
+// for hosts that receive wake messages themselves, like the runner Lambda and the test kit.
+func (w *Worker) RunTurn(ctx context.Context, runID string) error {
+	if err := w.reg.Err(); err != nil {
+		return err
+	}
+	return engine.TurnAndSchedule(ctx, w.eng, runID)
+}
+
+// Sweep queues a wake for every run whose due time has passed, and for every run with an
+// inbox item older than grace, and returns how many it queued. Run sweeps every SweepEvery;
+// hosts without Run (the runner Lambda, on a schedule) call it themselves.
+func (w *Worker) Sweep(ctx context.Context, grace time.Duration) (int, error) {
+	return engine.Sweep(ctx, w.eng, grace)
+}
+
+// Close stops the runs this worker keeps parked in memory between turns. Run calls it when it
+// returns; hosts that use RunTurn call it when they are done.
+func (w *Worker) Close() { w.eng.Close() }

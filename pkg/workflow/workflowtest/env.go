@@ -1,0 +1,169 @@
+// Package workflowtest runs workflows in tests: an in-memory backend, a fake clock that moves
+// only when the test says so, and turns run synchronously by the test itself.
+//
+//	env := workflowtest.New(t, approval)
+//	run, _ := workflow.Start(ctx, env.Client(), approval, "doc-1")
+//	env.AdvanceTime(30 * 24 * time.Hour) // a 30-day Sleep finishes now
+//	out, err := run.Result(ctx)
+//
+// Run.Result on the Env's client runs queued turns while it waits, but never moves the clock:
+// a run that sleeps needs AdvanceTime.
+package workflowtest
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hookflow/hookflow/pkg/backend"
+	"github.com/hookflow/hookflow/pkg/backend/memory"
+	"github.com/hookflow/hookflow/pkg/workflow"
+)
+
+// Start is the fake clock's initial time.
+var Start = time.Date(2026, time.January, 1, 9, 0, 0, 0, time.UTC)
+
+// Env is a self-contained hookflow for one test.
+type Env struct {
+	t      testing.TB
+	clock  *fakeClock
+	b      *memory.Backend
+	worker *workflow.Worker
+	client *workflow.Client
+
+	mu sync.Mutex // serialises WaitIdle
+}
+
+// Options configure an Env made with NewWithOptions.
+type Options struct {
+	// ReplayEveryTurn keeps no run in memory between turns, so that every turn replays the
+	// run's history from the start: a test then proves its workflow replays deterministically.
+	ReplayEveryTurn bool
+	// Logger receives worker and workflow logs; default: discarded.
+	Logger *slog.Logger
+}
+
+// New returns an Env running workflows. Invalid or duplicate definitions fail the test.
+// Everything is released when the test ends.
+func New(t testing.TB, workflows ...workflow.Registrable) *Env {
+	t.Helper()
+	return NewWithOptions(t, Options{}, workflows...)
+}
+
+// NewWithOptions is New with options.
+func NewWithOptions(t testing.TB, opts Options, workflows ...workflow.Registrable) *Env {
+	t.Helper()
+	clock := &fakeClock{now: Start}
+	b := memory.New(memory.WithClock(clock))
+	reg := workflow.NewRegistry(workflows...)
+	if err := reg.Err(); err != nil {
+		t.Fatalf("workflowtest: %v", err)
+	}
+	e := &Env{t: t, clock: clock, b: b}
+	wo := workflow.WorkerOptions{Logger: opts.Logger}
+	if wo.Logger == nil {
+		wo.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.ReplayEveryTurn {
+		wo.CacheSize = -1
+	}
+	e.worker = workflow.NewWorker(b, reg, wo)
+	e.client = workflow.NewClient(&driving{Backend: b, env: e}, workflow.ClientOptions{BaseURL: "http://hookflow.test"})
+	t.Cleanup(func() {
+		e.worker.Close()
+		_ = b.Close()
+	})
+	return e
+}
+
+// Client returns a client of the Env's backend. Its Run.Result runs queued turns while it
+// waits.
+func (e *Env) Client() *workflow.Client { return e.client }
+
+// Backend returns the Env's in-memory backend.
+func (e *Env) Backend() *memory.Backend { return e.b }
+
+// Now returns the fake clock's time.
+func (e *Env) Now() time.Time { return e.clock.Now() }
+
+// WaitIdle runs queued turns, and turns of runs that are due, until nothing is runnable at the
+// current fake time.
+func (e *Env) WaitIdle() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.waitIdle()
+}
+
+func (e *Env) waitIdle() {
+	ctx := context.Background()
+	for round := 0; round < 2; round++ {
+		e.drain(ctx)
+		n, err := e.worker.Sweep(ctx, 0)
+		if err != nil {
+			e.t.Errorf("workflowtest: sweep: %v", err)
+			return
+		}
+		if n == 0 {
+			return
+		}
+	}
+	e.drain(ctx)
+}
+
+func (e *Env) drain(ctx context.Context) {
+	for {
+		msgs, err := e.b.Receive(ctx, 64, 0)
+		if err != nil {
+			e.t.Errorf("workflowtest: receive: %v", err)
+			return
+		}
+		if len(msgs) == 0 {
+			return
+		}
+		for _, m := range msgs {
+			if err := e.worker.RunTurn(ctx, m.RunID); err != nil {
+				e.t.Logf("workflowtest: turn of run %s: %v", m.RunID, err)
+			}
+		}
+		if err := e.b.Ack(ctx, msgs...); err != nil {
+			e.t.Errorf("workflowtest: ack: %v", err)
+			return
+		}
+	}
+}
+
+// AdvanceTime moves the fake clock forward by d, stopping at every timer that falls due on the
+// way to run the turns it wakes, in due order: a 30-day Sleep finishes at once, and a loop of
+// one-day sleeps runs 30 times.
+func (e *Env) AdvanceTime(d time.Duration) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	target := e.clock.Now().Add(d)
+	for {
+		e.waitIdle()
+		next, ok := e.b.NextVisible()
+		if !ok || next.After(target) {
+			break
+		}
+		e.clock.set(next)
+	}
+	e.clock.set(target)
+	e.waitIdle()
+}
+
+// driving is the client's view of the backend: reading a run first runs whatever is queued, so
+// that Run.Result completes without an explicit WaitIdle.
+type driving struct {
+	*memory.Backend
+	env *Env
+}
+
+func (d *driving) GetRun(ctx context.Context, runID string) (backend.Run, error) {
+	if d.env.mu.TryLock() { // not from inside a turn (a step calling the client)
+		d.env.waitIdle()
+		d.env.mu.Unlock()
+	}
+	return d.Backend.GetRun(ctx, runID)
+}
