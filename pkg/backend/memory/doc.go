@@ -1,0 +1,22 @@
+// Package memory is the embedded driver of the hookflow backend seam (package backend).
+//
+// New returns a Backend that keeps everything in memory; Open returns one whose records are
+// also written through to a bbolt file and loaded back when the file is opened again. Both
+// serve every read from memory, so reads never touch the disk.
+//
+// The driver is meant for development, tests and single-process deployments. It implements
+// the contract written in package backend and passes the conformance suite in
+// pkg/backend/backendtest. Driver specific behaviour:
+//
+//   - All state sits behind mutexes; every conditional write (Commit, CreateRun, PutInbox) is
+//     checked and applied under one lock, and, when persisted, written in one bbolt
+//     transaction before memory is changed, so a failed call changes nothing.
+//   - Inbox IDs assigned by PutInbox are ULIDs taken from the configured clock with monotonic
+//     entropy; they increase strictly across the whole backend, across restarts too.
+//   - The wake queue lives in memory only, even for a backend made by Open. After a restart
+//     the queue is empty; the engine's sweeper wakes the runs that need a turn again through
+//     ListDue, which reports runs with a DueAt and runs with inbox items.
+//   - Time for delays, visibility timeouts and ULIDs comes from the Clock given with
+//     WithClock, so tests can drive the queue with a fake clock. Receive waits in real time.
+//   - After Close every method fails with ErrClosed, for both kinds of backend.
+package memory

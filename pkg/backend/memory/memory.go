@@ -1,0 +1,136 @@
+package memory
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/oklog/ulid/v2"
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/hookflow/hookflow/pkg/backend"
+)
+
+// DefaultVisibilityTimeout is how long a received wake message stays invisible when no
+// WithVisibilityTimeout option is given.
+const DefaultVisibilityTimeout = 30 * time.Second
+
+// ErrClosed is returned by every method of a Backend after Close.
+var ErrClosed = errors.New("memory: backend is closed")
+
+// Backend is the embedded driver: an in-memory store and wake queue, optionally persisted to
+// a bbolt file (see Open). It implements backend.Backend and is safe for concurrent use.
+type Backend struct {
+	clock      backend.Clock
+	visibility time.Duration
+
+	// mu guards the store state below.
+	mu        sync.Mutex
+	closed    bool
+	db        *bolt.DB // nil for a backend made by New
+	runs      map[string]*runState
+	inbox     map[string][]backend.InboxItem // per run, sorted by ID
+	tokens    map[string]backend.Token
+	responses map[string]backend.Response
+	idem      map[string]backend.Idempotency
+	lastID    ulid.ULID // the greatest inbox ID assigned so far
+	entropy   *ulid.MonotonicEntropy
+
+	// qmu guards the queue; it is separate from mu so that a persisted Commit does not hold
+	// up the queue while bbolt syncs.
+	qmu sync.Mutex
+	q   queue
+}
+
+// runState is a run record with its history.
+type runState struct {
+	run    backend.Run
+	events []backend.Event // events[i].Seq == i+1
+}
+
+// config collects the options.
+type config struct {
+	clock             backend.Clock
+	visibilityTimeout time.Duration
+}
+
+// Option configures a Backend made by New or Open.
+type Option func(*config)
+
+// WithClock sets the clock used for delayed messages, visibility timeouts and the time part
+// of assigned inbox IDs. The default is backend.SystemClock{}. A nil clock is ignored.
+func WithClock(c backend.Clock) Option {
+	return func(cfg *config) {
+		if c != nil {
+			cfg.clock = c
+		}
+	}
+}
+
+// WithVisibilityTimeout sets how long a received wake message stays invisible before it is
+// delivered again unless acknowledged. The default is DefaultVisibilityTimeout; a value that
+// is not positive is ignored.
+func WithVisibilityTimeout(d time.Duration) Option {
+	return func(cfg *config) {
+		if d > 0 {
+			cfg.visibilityTimeout = d
+		}
+	}
+}
+
+var (
+	_ backend.Backend = (*Backend)(nil)
+	_ backend.Clocked = (*Backend)(nil)
+)
+
+// New returns an empty Backend that keeps its state in memory only.
+func New(opts ...Option) *Backend {
+	cfg := config{clock: backend.SystemClock{}, visibilityTimeout: DefaultVisibilityTimeout}
+	for _, opt := range opts {
+		opt(&cfg)
+	}
+	var nonce [6]byte
+	_, _ = rand.Read(nonce[:]) // crypto/rand.Read never fails
+	return &Backend{
+		clock:      cfg.clock,
+		visibility: cfg.visibilityTimeout,
+		runs:       make(map[string]*runState),
+		inbox:      make(map[string][]backend.InboxItem),
+		tokens:     make(map[string]backend.Token),
+		responses:  make(map[string]backend.Response),
+		idem:       make(map[string]backend.Idempotency),
+		entropy:    ulid.Monotonic(rand.Reader, 0),
+		q:          newQueue(hex.EncodeToString(nonce[:]), cfg.clock),
+	}
+}
+
+// Clock returns the clock the backend schedules by (see WithClock), so that code built on the
+// backend can share it; it implements backend.Clocked.
+func (b *Backend) Clock() backend.Clock { return b.clock }
+
+// Close releases the backend. For a backend made by Open it closes the bbolt file. After
+// Close every method returns ErrClosed (a Receive that is waiting returns at once), Pending
+// reports 0 and NextVisible reports nothing. Closing twice is not an error.
+func (b *Backend) Close() error {
+	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		return nil
+	}
+	b.closed = true
+	db := b.db
+	b.db = nil
+	b.runs, b.inbox, b.tokens, b.responses, b.idem = nil, nil, nil, nil, nil
+	var err error
+	if db != nil {
+		err = db.Close()
+	}
+	b.mu.Unlock()
+
+	b.qmu.Lock()
+	b.q.close()
+	b.qmu.Unlock()
+	return err
+}
