@@ -61,7 +61,7 @@ func TestBadDurableCallsReturnErrors(t *testing.T) {
 	t.Parallel()
 	type result struct {
 		EmptyStepName, NilStepFunc, NilContext, EmptySelect, NilSelectItem, NilGo, NilFuture string
-		Unserializable, CalledFromStep, NilContextSleep                                     string
+		Unserializable, CalledFromStep, NilContextSleep                                      string
 	}
 	errText := func(err error) string {
 		if err == nil {
