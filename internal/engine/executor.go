@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"strconv"
 	"time"
 
 	"github.com/hookflow/hookflow/pkg/backend"
@@ -102,7 +103,7 @@ func (x *executor) replaying() bool { return x.cursor < len(x.history) }
 // nextCommandID numbers durable calls in the order the workflow makes them.
 func (x *executor) nextCommandID(prefix string) string {
 	x.cmdSeq++
-	return fmt.Sprintf("%s%d", prefix, x.cmdSeq)
+	return prefix + strconv.Itoa(x.cmdSeq)
 }
 
 // record appends a new event (live mode) and moves the workflow clock to its time.
@@ -208,12 +209,8 @@ func (x *executor) apply(ev backend.Event) {
 		x.startMain()
 	case EventStepCompleted, EventStepRetrying, EventStepFailed:
 		st, ok := x.byID[ev.CorrelationID].(*stepState)
-		switch {
-		case !ok:
+		if !ok {
 			x.nonDeterminism(ev, currentCall(x.byID[ev.CorrelationID]))
-			return
-		case st.name != eventNameOf(ev) || st.finished:
-			x.nonDeterminism(ev, fmt.Sprintf("step %s %q", st.id, st.name))
 			return
 		}
 		x.applyStep(st, ev)

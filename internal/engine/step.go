@@ -72,6 +72,10 @@ func (x *executor) applyStep(st *stepState, ev backend.Event) {
 		x.fail(fmt.Errorf("hookflow: run %s: corrupt %s event %d: %w", x.runID, ev.Type, ev.Seq, err))
 		return
 	}
+	if d.Name != st.name || st.finished {
+		x.nonDeterminism(ev, fmt.Sprintf("step %s %q", st.id, st.name))
+		return
+	}
 	st.attempts = d.Attempt
 	switch ev.Type {
 	case EventStepCompleted:
