@@ -1,0 +1,214 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/hookflow/hookflow/pkg/backend"
+	"github.com/hookflow/hookflow/pkg/backend/memory"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+type testClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *testClock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// setup returns a memory backend on a fake clock and a registry with a workflow that runs
+// steps and hourly sleeps, counting step executions.
+func setup(t *testing.T) (*memory.Backend, *testClock, *Registry, *atomic.Int32) {
+	t.Helper()
+	clock := &testClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	b := memory.New(memory.WithClock(clock))
+	t.Cleanup(func() { _ = b.Close() })
+	var steps atomic.Int32
+	reg := NewRegistry()
+	require.NoError(t, reg.Register("ticker", func(c *Ctx, in json.RawMessage) (json.RawMessage, error) {
+		var n int
+		if err := json.Unmarshal(in, &n); err != nil {
+			return nil, err
+		}
+		sum := 0
+		for i := range n {
+			v, err := ScheduleStep(c, fmt.Sprintf("tick-%d", i), func(context.Context) (any, error) {
+				steps.Add(1)
+				return i, nil
+			}, StepOptions{Retries: -1}).Get(c)
+			if err != nil {
+				return nil, err
+			}
+			var k int
+			_ = json.Unmarshal(v.(json.RawMessage), &k)
+			sum += k
+			if _, err := NewTimer(c, "sleep", time.Hour).Get(c); err != nil {
+				return nil, err
+			}
+		}
+		return json.Marshal(sum)
+	}))
+	return b, clock, reg, &steps
+}
+
+func newEngine(b backend.Backend, clock backend.Clock, reg *Registry) *Engine {
+	return New(b, reg, Options{Clock: clock, Logger: slog.New(slog.DiscardHandler)})
+}
+
+// Two engines (two runner processes) take turns on one run: each finds its cached executor
+// stale after the other's commit, replays, and the run still records every step once.
+func TestEnginesTakingTurnsReplayStaleCaches(t *testing.T) {
+	t.Parallel()
+	b, clock, reg, steps := setup(t)
+	ctx := t.Context()
+	a, z := newEngine(b, clock, reg), newEngine(b, clock, reg)
+	t.Cleanup(a.Close)
+	t.Cleanup(z.Close)
+	_, _, err := StartRun(ctx, b, clock, "ticker", "r1", json.RawMessage(`4`))
+	require.NoError(t, err)
+
+	engines := []*Engine{a, z}
+	for i := 0; i < 5; i++ {
+		res, err := engines[i%2].Turn(ctx, "r1")
+		require.NoError(t, err, "turn %d", i)
+		if i < 4 {
+			require.Equal(t, backend.StatusWaiting, res.Status)
+		}
+		clock.advance(time.Hour)
+	}
+	run, err := b.GetRun(ctx, "r1")
+	require.NoError(t, err)
+	require.Equal(t, backend.StatusCompleted, run.Status)
+	require.JSONEq(t, `6`, string(run.Output))
+	require.EqualValues(t, 4, steps.Load())
+}
+
+// Turns of one run racing in parallel never duplicate or lose an event: the version check lets
+// one commit and the loser retries.
+func TestConcurrentTurnsOnOneRun(t *testing.T) {
+	t.Parallel()
+	b, clock, reg, _ := setup(t)
+	ctx := t.Context()
+	_, _, err := StartRun(ctx, b, clock, "ticker", "r1", json.RawMessage(`3`))
+	require.NoError(t, err)
+	engines := []*Engine{newEngine(b, clock, reg), newEngine(b, clock, reg), newEngine(b, clock, reg)}
+	for _, e := range engines {
+		t.Cleanup(e.Close)
+	}
+	for round := 0; round < 4; round++ {
+		var wg sync.WaitGroup
+		for _, e := range engines {
+			wg.Go(func() {
+				err := TurnAndSchedule(ctx, e, "r1")
+				require.NoError(t, err)
+			})
+		}
+		wg.Wait()
+		clock.advance(time.Hour)
+	}
+	run, err := b.GetRun(ctx, "r1")
+	require.NoError(t, err)
+	require.Equal(t, backend.StatusCompleted, run.Status)
+	evs, err := b.ListEvents(ctx, "r1", 0)
+	require.NoError(t, err)
+	counts := map[string]int{}
+	for i, ev := range evs {
+		require.EqualValues(t, i+1, ev.Seq)
+		counts[ev.Type]++
+	}
+	require.Equal(t, map[string]int{
+		EventRunCreated: 1, EventStepCompleted: 3, EventTimerCreated: 3, EventTimerFired: 3, EventRunCompleted: 1,
+	}, counts)
+}
+
+func TestTurnOfUnregisteredWorkflowIsAnError(t *testing.T) {
+	t.Parallel()
+	b, clock, reg, _ := setup(t)
+	ctx := t.Context()
+	_, _, err := StartRun(ctx, b, clock, "not-here", "r1", nil)
+	require.NoError(t, err)
+	e := newEngine(b, clock, reg)
+	_, err = e.Turn(ctx, "r1")
+	require.ErrorIs(t, err, ErrNotRegistered)
+	run, err := b.GetRun(ctx, "r1")
+	require.NoError(t, err)
+	require.Equal(t, backend.StatusPending, run.Status, "the run waits for a worker that knows it")
+	_, err = e.Turn(ctx, "missing")
+	require.ErrorIs(t, err, ErrRunNotFound)
+}
+
+func TestErrorsSurviveTheirRecord(t *testing.T) {
+	t.Parallel()
+	sentinel := fmt.Errorf("wrapped: %w", ErrTimeout)
+	cases := []error{
+		sentinel,
+		&StepError{Step: "charge", Attempts: 2, Err: sentinel},
+		&NonDeterminismError{RunID: "r", Position: 3, Recorded: "a", Current: "b"},
+		&HookConflictError{Token: "slack:C1", RunID: "r0"},
+		&ValidationError{Issues: []string{"/amount: must be >= 0"}},
+		errors.New("plain"),
+	}
+	for _, orig := range cases {
+		got := DecodeError(EncodeError(orig))
+		require.Equal(t, orig.Error(), got.Error())
+		require.Equal(t, errors.Is(orig, ErrTimeout), errors.Is(got, ErrTimeout), "%v", orig)
+		require.Equal(t, errors.Is(orig, ErrNonDeterminism), errors.Is(got, ErrNonDeterminism), "%v", orig)
+	}
+	var se *StepError
+	require.ErrorAs(t, DecodeError(EncodeError(cases[1])), &se)
+	require.Equal(t, 2, se.Attempts)
+	var hc *HookConflictError
+	require.ErrorAs(t, DecodeError(EncodeError(cases[3])), &hc)
+	require.Equal(t, "r0", hc.RunID)
+	require.Nil(t, DecodeError(nil))
+	require.Nil(t, EncodeError(nil))
+	require.EqualError(t, DecodeError(json.RawMessage(`not json`)), "not json", "a corrupt record still shows its text")
+}
+
+func TestDiscardStopsParkedCoroutines(t *testing.T) {
+	t.Parallel()
+	s := newScheduler()
+	var unwound atomic.Int32
+	for i := range 3 {
+		s.spawn(fmt.Sprint("c", i), func() {
+			defer unwound.Add(1)
+			s.block(func() bool { return false })
+		})
+	}
+	s.run(func() bool { return false })
+	s.kill()
+	require.EqualValues(t, 3, unwound.Load(), "deferred calls ran; goleak checks the goroutines ended")
+}
+
+func TestRetryDelayBacksOffAndCaps(t *testing.T) {
+	t.Parallel()
+	err := errors.New("x")
+	require.Equal(t, time.Second, retryDelay(err, time.Second, 1))
+	require.Equal(t, 2*time.Second, retryDelay(err, time.Second, 2))
+	require.Equal(t, 8*time.Second, retryDelay(err, time.Second, 4))
+	require.Equal(t, time.Hour, retryDelay(err, time.Second, 40))
+	require.Equal(t, 7*time.Millisecond, retryDelay(RetryAfter(err, 7*time.Millisecond), time.Second, 3))
+}
