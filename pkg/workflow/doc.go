@@ -1,0 +1,93 @@
+// Package workflow is hookflow's SDK: durable workflows in plain Go.
+//
+// # Workflows
+//
+// A workflow is a Go function whose progress survives crashes, deploys and long waits. Define
+// it once, at package level, under a stable name:
+//
+//	var Onboard = workflow.Define("onboard", func(ctx workflow.Context, user User) (string, error) {
+//		id, err := workflow.Step(ctx, "create-account", func(ctx context.Context) (string, error) {
+//			return accounts.Create(ctx, user) // any I/O; the result is recorded
+//		})
+//		if err != nil {
+//			return "", err
+//		}
+//		if err := workflow.Sleep(ctx, 3*24*time.Hour); err != nil { // costs nothing while it waits
+//			return "", err
+//		}
+//		_, err = workflow.Step(ctx, "send-tips", func(ctx context.Context) (bool, error) {
+//			return true, mail.SendTips(ctx, user.Email)
+//		})
+//		return id, err
+//	})
+//
+// A Worker runs workflows; a Client starts them and reads their results:
+//
+//	b := memory.New() // or memory.Open("dev.db"), or the AWS backend
+//	go workflow.NewWorker(b, workflow.NewRegistry(Onboard), workflow.WorkerOptions{}).Run(ctx)
+//	c := workflow.NewClient(b, workflow.ClientOptions{})
+//	run, err := workflow.Start(ctx, c, Onboard, user, workflow.WithRunID("onboard-"+user.ID))
+//	id, err := run.Result(ctx)
+//
+// # How it works: history and replay
+//
+// Every run has an append-only history of events (run_created, step_completed,
+// timer_created, timer_fired, ..., run_completed). A worker runs a run in turns. A turn runs
+// the workflow function from the start and answers every durable call (Step, Sleep, ...) from
+// the history, without doing it again, until the history is exhausted; then it does new work
+// (runs the next step, fires a due timer), records it, and stops when the workflow waits. A run
+// that waits is usually kept in memory, so its next turn continues where it stopped without
+// replaying; replay is what makes that safe to lose.
+//
+// So workflow code must be deterministic: given the same history it must make the same
+// durable calls in the same order. Use workflow.Now, workflow.Rand, workflow.NewID and
+// workflow.Go instead of time.Now, math/rand, uuid and the go statement, and do all I/O in
+// steps. Logger drops its records during replay, so each line appears once. If a deploy
+// changes the calls a run in flight makes (reordered, renamed or removed steps), the run fails
+// with a *NonDeterminismError rather than doing the wrong thing; check a change before
+// deploying it with ReplayHistory over recorded histories.
+//
+// # Steps
+//
+// Step runs a function with a real context.Context and records its JSON result. A step runs
+// at least once and is recorded exactly once, so make its side effects idempotent. A failing
+// step is retried: 3 retries by default (WithRetries), with exponential backoff from 1s
+// (WithRetryDelay); RetryAfter picks the next delay, Fatal stops retrying, WithStepTimeout
+// bounds each attempt. A step that fails for good gives the workflow a *StepError; its
+// cause, read back from history, still matches this package's sentinel errors.
+//
+// StepAsync returns a Future instead, so a workflow can wait on several things: All waits for
+// every one, Select for the first, in the order they became ready in the run's history.
+//
+// # Time
+//
+// Sleep, SleepUntil and Timer are durable: a 30-day Sleep holds no process and no goroutine
+// while it waits. Now is the time of the latest history event the workflow has seen, so it is
+// the same on every replay.
+//
+// # Coroutines
+//
+// Go starts a workflow coroutine. Coroutines of a run take turns, one at a time, in a fixed
+// order; shared variables need no locks and replays interleave them the same way.
+//
+// # Errors
+//
+// Sentinels match with errors.Is (ErrTimeout, ErrRunNotFound, ErrNonDeterminism, ...), typed
+// errors with errors.As (*StepError, *NonDeterminismError, *HookConflictError,
+// *ValidationError). Bad input (empty names, nil functions, values that do not serialize to
+// JSON) gives an error matching ErrInvalidArgument and stores nothing. A workflow that
+// panics fails its run with ErrWorkflowPanic and the stack. CancelRun stops a run at its next
+// turn whatever it waits on; Result then returns ErrRunCancelled.
+//
+// # Testing
+//
+// Package workflowtest runs workflows on an in-memory backend with a fake clock:
+//
+//	env := workflowtest.New(t, Onboard)
+//	run, _ := workflow.Start(ctx, env.Client(), Onboard, user)
+//	env.AdvanceTime(3 * 24 * time.Hour) // the Sleep ends now
+//	id, err := run.Result(ctx)
+//
+// workflowtest.NewWithOptions with ReplayEveryTurn replays the whole history on every turn,
+// which proves a workflow deterministic.
+package workflow
