@@ -112,6 +112,9 @@ type Token struct {
 	// response settings there, so the webhook and resume paths need no workflow code.
 	Data      json.RawMessage
 	CreatedAt time.Time
+	// Deliveries counts the hook items PutInbox has stored for this token. Commit stores a
+	// claimed token with the Deliveries it is given (normally 0).
+	Deliveries int64
 }
 
 // Response is the stored answer to one webhook delivery in manual mode.
@@ -176,7 +179,8 @@ type Store interface {
 
 	// PutInbox stores item (assigning ID when empty) and returns the stored item. For an
 	// InboxHook item it requires a token record for item.Token with the same RunID and HookID,
-	// else it fails with ErrTokenNotFound. For an InboxCancel item it requires the run to exist
+	// else it fails with ErrTokenNotFound; storing it increments the token's Deliveries in the
+	// same atomic write. For an InboxCancel item it requires the run to exist
 	// (else ErrRunNotFound) and not to be in a terminal status (else ErrRunEnded).
 	//
 	// When idem is not nil, the item is stored only together with idem, as one atomic write.

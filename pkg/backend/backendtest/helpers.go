@@ -182,6 +182,14 @@ func requireToken(t *testing.T, want, got backend.Token, what string) {
 	require.Equalf(t, want.Kind, got.Kind, "%s: Kind", what)
 	requireJSON(t, want.Data, got.Data, what+": Data")
 	requireTime(t, want.CreatedAt, got.CreatedAt, what+": CreatedAt")
+	require.Equalf(t, want.Deliveries, got.Deliveries, "%s: Deliveries", what)
+}
+
+func getToken(t *testing.T, b backend.Backend, token string) backend.Token {
+	t.Helper()
+	got, err := b.GetToken(t.Context(), token)
+	require.NoError(t, err, "GetToken(%q)", token)
+	return got
 }
 
 func requireTokens(t *testing.T, want, got []backend.Token, what string) {

@@ -80,6 +80,7 @@ func testIdemDuplicate(t *testing.T, b backend.Backend) {
 	}
 
 	requireItems(t, []backend.InboxItem{first}, listInbox(t, b, run.ID), "inbox after duplicates")
+	require.EqualValues(t, 1, getToken(t, b, tok.Token).Deliveries, "duplicates are not counted as deliveries")
 	require.Empty(t, listInbox(t, b, other.ID), "inbox of the other run after a duplicate")
 	requireIdem(t, *idem, getIdem(t, b, idem.Key), "GetIdempotency after duplicates")
 }

@@ -30,9 +30,13 @@ func testInboxPutHook(t *testing.T, b backend.Backend) {
 	run, tok := setupHook(t, b)
 	item := hookItem(tok, now(), `{"approved":true,"by":{"name":"Zoë"}}`)
 	item.DeliveryID = uid(t, "dlv")
+	require.Zero(t, getToken(t, b, tok.Token).Deliveries, "a fresh token has no deliveries")
 	got := putInbox(t, b, item)
 	requireItems(t, []backend.InboxItem{got}, listInbox(t, b, run.ID), "ListInbox")
 	require.Equal(t, run.Version, getRun(t, b, run.ID).Version, "PutInbox does not touch the run's version")
+	require.EqualValues(t, 1, getToken(t, b, tok.Token).Deliveries, "PutInbox counts the delivery on the token")
+	putInbox(t, b, hookItem(tok, now(), `2`))
+	require.EqualValues(t, 2, getToken(t, b, tok.Token).Deliveries, "every delivery is counted")
 }
 
 // A cancel item needs a run that exists (ErrRunNotFound) and has not ended (ErrRunEnded).

@@ -52,6 +52,7 @@ func (b *Backend) PutInbox(ctx context.Context, item backend.InboxItem, idem *ba
 			return backend.InboxItem{}, &rec, fmt.Errorf("memory: put inbox: idempotency key %q: %w", existing.Key, backend.ErrDuplicate)
 		}
 	}
+	var token *backend.Token // the hook's token, with its delivery counted
 	switch item.Kind {
 	case backend.InboxHook:
 		t, ok := b.tokens[item.Token]
@@ -59,6 +60,8 @@ func (b *Backend) PutInbox(ctx context.Context, item backend.InboxItem, idem *ba
 			return backend.InboxItem{}, nil, fmt.Errorf("memory: put inbox: token %q of run %q, hook %q: %w",
 				item.Token, item.RunID, item.HookID, backend.ErrTokenNotFound)
 		}
+		t.Deliveries++
+		token = &t
 	case backend.InboxCancel:
 		rs, ok := b.runs[item.RunID]
 		if !ok {
@@ -83,6 +86,11 @@ func (b *Backend) PutInbox(ctx context.Context, item backend.InboxItem, idem *ba
 				return err
 			}
 		}
+		if token != nil {
+			if err := putToken(tx, *token); err != nil {
+				return err
+			}
+		}
 		if lastID != b.lastID {
 			return putLastID(tx, lastID)
 		}
@@ -93,6 +101,9 @@ func (b *Backend) PutInbox(ctx context.Context, item backend.InboxItem, idem *ba
 	}
 
 	b.insertInbox(stored)
+	if token != nil {
+		b.tokens[token.Token] = *token
+	}
 	if storedIdem != nil {
 		b.idem[storedIdem.Key] = *storedIdem
 	}

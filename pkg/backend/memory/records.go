@@ -84,20 +84,21 @@ func (it itemRecord) item() backend.InboxItem {
 }
 
 type tokenRecord struct {
-	Token     string    `json:"token"`
-	RunID     string    `json:"runId"`
-	HookID    string    `json:"hookId,omitempty"`
-	Kind      string    `json:"kind,omitempty"`
-	Data      []byte    `json:"data"`
-	CreatedAt time.Time `json:"createdAt"`
+	Token      string    `json:"token"`
+	RunID      string    `json:"runId"`
+	HookID     string    `json:"hookId,omitempty"`
+	Kind       string    `json:"kind,omitempty"`
+	Data       []byte    `json:"data"`
+	CreatedAt  time.Time `json:"createdAt"`
+	Deliveries int64     `json:"deliveries,omitempty"`
 }
 
 func newTokenRecord(t backend.Token) tokenRecord {
-	return tokenRecord{Token: t.Token, RunID: t.RunID, HookID: t.HookID, Kind: t.Kind, Data: t.Data, CreatedAt: t.CreatedAt}
+	return tokenRecord{Token: t.Token, RunID: t.RunID, HookID: t.HookID, Kind: t.Kind, Data: t.Data, CreatedAt: t.CreatedAt, Deliveries: t.Deliveries}
 }
 
 func (t tokenRecord) token() backend.Token {
-	return backend.Token{Token: t.Token, RunID: t.RunID, HookID: t.HookID, Kind: t.Kind, Data: raw(t.Data), CreatedAt: t.CreatedAt}
+	return backend.Token{Token: t.Token, RunID: t.RunID, HookID: t.HookID, Kind: t.Kind, Data: raw(t.Data), CreatedAt: t.CreatedAt, Deliveries: t.Deliveries}
 }
 
 type responseRecord struct {
