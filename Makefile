@@ -1,0 +1,37 @@
+# hookflow — run `make` (or `make help`) for the targets.
+
+GO ?= go
+# The race detector needs cgo and a C compiler; without one (a machine with only Go) the
+# tests run without it, and say so.
+RACE ?= $(if $(filter 1,$(shell $(GO) env CGO_ENABLED 2>/dev/null)),-race,)
+TEST_TIMEOUT ?= 10m
+
+.DEFAULT_GOAL := help
+.PHONY: help demo test bench lint build tidy
+
+help: ## Show this help
+	@awk 'BEGIN {FS = ":.*?## "} /^[a-zA-Z_-]+:.*?## / {printf "  %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+demo: ## Run the order workflow end to end on the embedded backend (~3 s)
+	$(GO) run ./examples/demo
+
+test: ## Vet and run every test with the race detector (what CI runs)
+	$(GO) vet ./...
+	$(if $(RACE),,@echo "make test: cgo is unavailable, running the tests without -race")
+	$(GO) test $(RACE) -count=1 -timeout $(TEST_TIMEOUT) ./...
+
+bench: ## Run the benchmarks
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+lint: ## Check formatting, vet, and run golangci-lint when it is installed
+	@unformatted="$$(gofmt -l .)"; if [ -n "$$unformatted" ]; then \
+		echo "these files need gofmt -w:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet ./...
+	@if command -v golangci-lint >/dev/null 2>&1; then golangci-lint run ./...; \
+	else echo "golangci-lint not installed; skipped"; fi
+
+build: ## Build every package
+	$(GO) build ./...
+
+tidy: ## Tidy go.mod and go.sum
+	$(GO) mod tidy
