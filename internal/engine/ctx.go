@@ -124,3 +124,14 @@ func failed(c *Ctx, err error) *Future {
 	}
 	return f
 }
+
+// BaseURL returns the public base URL the engine builds webhook URLs on.
+func BaseURL(c *Ctx) string {
+	if c == nil || c.x == nil {
+		return ""
+	}
+	return c.x.eng.opts.BaseURL
+}
+
+// Failed returns a future that is already resolved with err.
+func Failed(c *Ctx, err error) *Future { return failed(c, err) }

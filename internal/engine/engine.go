@@ -65,6 +65,8 @@ type Options struct {
 	// DeadlineMargin: a turn whose context has a deadline stops starting steps when less than
 	// this is left, and leaves a continuation; default 2s.
 	DeadlineMargin time.Duration
+	// BaseURL is the public base URL webhook URLs are built on.
+	BaseURL string
 }
 
 func (o Options) withDefaults() Options {

@@ -21,7 +21,7 @@ const (
 	EventHookConflict  = "hook_conflict"  // command: the token was held by another run
 	EventHookReceived  = "hook_received"  // delivery: a payload moved from the inbox
 	EventHookDisposed  = "hook_disposed"  // command: Dispose
-	EventHookTimedOut  = "hook_timed_out" // delivery: a receive waited past its timeout
+	EventHookTimedOut  = "hook_timed_out" // command: a receive saw its timeout timer fire first
 	EventResponseSent  = "response_sent"  // command: Request.RespondWith
 	EventRunCompleted  = "run_completed"  // terminal
 	EventRunFailed     = "run_failed"     // terminal
@@ -30,7 +30,7 @@ const (
 
 func isCommandEvent(t string) bool {
 	switch t {
-	case EventTimerCreated, EventHookCreated, EventHookConflict, EventHookDisposed, EventResponseSent:
+	case EventTimerCreated, EventHookCreated, EventHookConflict, EventHookDisposed, EventHookTimedOut, EventResponseSent:
 		return true
 	}
 	return false

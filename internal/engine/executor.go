@@ -48,6 +48,10 @@ type executor struct {
 	steps  []*stepState // not yet finished, in command order
 	byID   map[string]any
 	timers []*timerState // not yet fired, in command order
+	hooks  []*hookState  // in creation order
+	// replayingEvent is true while a replayed event is applied: nothing it triggers may be
+	// written again.
+	replayingEvent bool
 
 	done   bool
 	output json.RawMessage
@@ -194,7 +198,9 @@ func (x *executor) deliverNext() {
 	ev := x.history[x.cursor]
 	x.cursor++
 	x.now = ev.CreatedAt
+	x.replayingEvent = true
 	x.apply(ev)
+	x.replayingEvent = false
 }
 
 // apply feeds a delivery event to the workflow state. Live events go through here too, right
@@ -214,6 +220,8 @@ func (x *executor) apply(ev backend.Event) {
 			return
 		}
 		x.applyStep(st, ev)
+	case EventHookReceived:
+		x.applyHookReceived(ev)
 	case EventTimerFired:
 		t, ok := x.byID[ev.CorrelationID].(*timerState)
 		if !ok || t.fired {

@@ -10,8 +10,9 @@ type Future struct {
 	err   error
 	// lazy futures (hook receives) compute readiness from their source and take the value
 	// only when Get is called, so a receive that loses a Select takes nothing.
-	poll func() (bool, int64)
-	take func() (any, error)
+	poll  func() (bool, int64)
+	take  func() (any, error)
+	taken bool
 }
 
 func (x *executor) newFuture() *Future { return &Future{x: x} }
@@ -33,7 +34,7 @@ func (f *Future) Ready() bool {
 }
 
 func (f *Future) readyAt() (bool, int64) {
-	if f.poll != nil {
+	if f.poll != nil && !f.taken {
 		return f.poll()
 	}
 	return f.ready, f.seq
@@ -45,10 +46,19 @@ func (f *Future) Get(c *Ctx) (any, error) {
 		return nil, err
 	}
 	c.x.sched.block(f.Ready)
-	if f.take != nil {
-		return f.take()
-	}
+	f.settle()
 	return f.value, f.err
+}
+
+// settle takes a lazy future's value, once; later Gets return the same value.
+func (f *Future) settle() {
+	if f.poll == nil || f.taken {
+		return
+	}
+	_, seq := f.poll()
+	v, err := f.take()
+	f.taken = true
+	f.ready, f.seq, f.value, f.err = true, seq, v, err
 }
 
 // Select blocks until one of fs is ready and returns the index of the one that became ready
@@ -98,7 +108,8 @@ func All(c *Ctx, fs ...*Future) error {
 		return true
 	})
 	for _, f := range fs {
-		if f.take == nil && f.err != nil {
+		// A lazy future (a hook's Next) keeps its payload until its own Get takes it.
+		if (f.poll == nil || f.taken) && f.err != nil {
 			return f.err
 		}
 	}

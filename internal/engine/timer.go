@@ -46,6 +46,10 @@ func resolvedNow(c *Ctx) *Future {
 // startTimer records timer_created (live) or reads it back (replay). The due time is
 // computed from the wall clock when first recorded, then always read from history.
 func startTimer(c *Ctx, name string, due func(now time.Time) time.Time) *Future {
+	return newTimer(c, name, due).future
+}
+
+func newTimer(c *Ctx, name string, due func(now time.Time) time.Time) *timerState {
 	x := c.x
 	t := &timerState{id: x.nextCommandID("t"), name: name, future: x.newFuture()}
 	ev, replayed := x.command(t.id, name, fmt.Sprintf("timer %s %q", t.id, name), EventTimerCreated)
@@ -55,12 +59,12 @@ func startTimer(c *Ctx, name string, due func(now time.Time) time.Time) *Future 
 	var d timerData
 	if err := json.Unmarshal(ev.Data, &d); err != nil {
 		x.fail(fmt.Errorf("hookflow: run %s: corrupt timer_created event %d: %w", x.runID, ev.Seq, err))
-		return t.future
+		return t
 	}
 	t.due = d.Due
 	x.byID[t.id] = t
 	x.timers = append(x.timers, t)
-	return t.future
+	return t
 }
 
 func (x *executor) fireTimer(t *timerState) {

@@ -160,6 +160,9 @@ func (x *executor) applyInbox(item backend.InboxItem) (action, error) {
 	switch item.Kind {
 	case backend.InboxCancel:
 		return actCancel, nil
+	case backend.InboxHook:
+		x.receive(item)
+		return actDone, nil
 	default:
 		return actNone, fmt.Errorf("hookflow: run %s: inbox item %s has unknown kind %q", x.runID, item.ID, item.Kind)
 	}
@@ -210,7 +213,11 @@ func (x *executor) finish(status backend.RunStatus, evType string, output []byte
 	}
 	for _, it := range items {
 		x.deleteInbox = append(x.deleteInbox, it.ID)
+		if st, ok := x.byID[it.HookID].(*hookState); ok && st.manual && it.Kind == backend.InboxHook {
+			st.unanswered[it.DeliveryID] = true // never delivered: its caller gets the fallback now
+		}
 	}
+	x.closeHooks()
 	errRaw := EncodeError(runErr)
 	x.record(evType, "", runEndData{Output: output, Error: errRaw})
 	if err := x.commit(status, time.Time{}, output, errRaw); err != nil {

@@ -19,6 +19,9 @@ type ClientOptions struct {
 	// BaseURL is the public base URL that webhook URLs are built on, e.g.
 	// "https://abc.execute-api.eu-west-1.amazonaws.com" or "http://localhost:8080".
 	BaseURL string
+	// MaxPayloadBytes limits hook payloads (as JSON) and webhook request bodies; default
+	// DefaultMaxPayloadBytes (256 KiB). Larger ones are refused and nothing is stored.
+	MaxPayloadBytes int64
 }
 
 // Client starts runs, resumes hooks and inspects runs, from outside workflow code. It is safe

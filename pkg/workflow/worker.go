@@ -18,6 +18,9 @@ type WorkerOptions struct {
 	SweepEvery time.Duration
 	// Logger receives the worker's and the workflows' logs; default slog.Default().
 	Logger *slog.Logger
+	// BaseURL is the public base URL webhook URLs are built on (the API Gateway endpoint on
+	// AWS, http://localhost:<port> in development); it should match ClientOptions.BaseURL.
+	BaseURL string
 	// CacheSize is how many waiting runs are kept in memory between turns, so that their next
 	// turn continues without replaying history; default 1024; negative keeps none (every turn
 	// replays from the start).
@@ -38,7 +41,7 @@ func NewWorker(b Backend, r *Registry, opts WorkerOptions) *Worker {
 	if r != nil {
 		er = r.r
 	}
-	eng := engine.New(b, er, engine.Options{Clock: backend.ClockOf(b), Logger: opts.Logger, CacheSize: opts.CacheSize})
+	eng := engine.New(b, er, engine.Options{Clock: backend.ClockOf(b), Logger: opts.Logger, CacheSize: opts.CacheSize, BaseURL: opts.BaseURL})
 	return &Worker{
 		reg: r,
 		eng: eng,

@@ -13,12 +13,14 @@ package workflowtest
 import (
 	"context"
 	"log/slog"
+	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/hookflow/hookflow/pkg/backend"
 	"github.com/hookflow/hookflow/pkg/backend/memory"
+	"github.com/hookflow/hookflow/pkg/webhook"
 	"github.com/hookflow/hookflow/pkg/workflow"
 )
 
@@ -32,6 +34,8 @@ type Env struct {
 	b      *memory.Backend
 	worker *workflow.Worker
 	client *workflow.Client
+	server *httptest.Server
+	once   sync.Once // starts server
 
 	mu sync.Mutex // serialises WaitIdle
 }
@@ -62,7 +66,11 @@ func NewWithOptions(t testing.TB, opts Options, workflows ...workflow.Registrabl
 		t.Fatalf("workflowtest: %v", err)
 	}
 	e := &Env{t: t, clock: clock, b: b}
-	wo := workflow.WorkerOptions{Logger: opts.Logger}
+	// The webhook server's address is known now, so webhook URLs point at it; it starts
+	// serving on the first WebhookServer call.
+	e.server = httptest.NewUnstartedServer(nil)
+	baseURL := "http://" + e.server.Listener.Addr().String()
+	wo := workflow.WorkerOptions{Logger: opts.Logger, BaseURL: baseURL}
 	if wo.Logger == nil {
 		wo.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -70,12 +78,33 @@ func NewWithOptions(t testing.TB, opts Options, workflows ...workflow.Registrabl
 		wo.CacheSize = -1
 	}
 	e.worker = workflow.NewWorker(b, reg, wo)
-	e.client = workflow.NewClient(&driving{Backend: b, env: e}, workflow.ClientOptions{BaseURL: "http://hookflow.test"})
+	e.client = workflow.NewClient(&driving{Backend: b, env: e}, workflow.ClientOptions{BaseURL: baseURL})
+	e.server.Config.Handler = webhook.NewHandler(e.client, webhook.Options{Logger: wo.Logger})
 	t.Cleanup(func() {
+		e.once.Do(func() {}) // a server never started must not start now
+		e.server.Close()
 		e.worker.Close()
 		_ = b.Close()
 	})
 	return e
+}
+
+// WebhookServer returns a running server for the webhook route
+// (/.well-known/workflow/v1/webhook/{token}) and the resume endpoint; the URLs of webhooks
+// created in this Env point at it. While it holds a manual webhook's caller, it runs the
+// queued turns, so the workflow can answer without the test's help.
+func (e *Env) WebhookServer() *httptest.Server {
+	e.once.Do(e.server.Start)
+	return e.server
+}
+
+// OpenHooks returns the live hooks of every run.
+func (e *Env) OpenHooks() []workflow.HookInfo {
+	hooks, err := e.client.ListHooks(context.Background(), workflow.HookFilter{})
+	if err != nil {
+		e.t.Errorf("workflowtest: listing hooks: %v", err)
+	}
+	return hooks
 }
 
 // Client returns a client of the Env's backend. Its Run.Result runs queued turns while it
@@ -161,9 +190,19 @@ type driving struct {
 }
 
 func (d *driving) GetRun(ctx context.Context, runID string) (backend.Run, error) {
+	d.drive()
+	return d.Backend.GetRun(ctx, runID)
+}
+
+// GetResponse is polled by a manual webhook's handler while it holds the caller.
+func (d *driving) GetResponse(ctx context.Context, deliveryID string) (backend.Response, error) {
+	d.drive()
+	return d.Backend.GetResponse(ctx, deliveryID)
+}
+
+func (d *driving) drive() {
 	if d.env.mu.TryLock() { // not from inside a turn (a step calling the client)
 		d.env.waitIdle()
 		d.env.mu.Unlock()
 	}
-	return d.Backend.GetRun(ctx, runID)
 }

@@ -1,0 +1,207 @@
+package workflow
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/hookflow/hookflow/pkg/backend"
+)
+
+// DefaultMaxPayloadBytes is the default limit on a hook payload (as JSON) and on a webhook
+// request body: 256 KiB. Larger ones are refused with ErrPayloadTooLarge (413 on the webhook
+// route) and nothing is stored.
+const DefaultMaxPayloadBytes = 256 << 10
+
+// IdempotencyTTL is how long idempotency keys are remembered (a hint for drivers with TTL).
+const IdempotencyTTL = 24 * time.Hour
+
+// ResumeOption configures a resume.
+type ResumeOption func(*resumeOptions)
+
+type resumeOptions struct{ idempotencyKey string }
+
+// WithIdempotencyKey makes a resume safe to retry: a resume of the same token with the same
+// key returns the first ResumeResult (with Duplicate set) and delivers nothing again.
+func WithIdempotencyKey(key string) ResumeOption {
+	return func(o *resumeOptions) { o.idempotencyKey = key }
+}
+
+// ResumeResult tells where a payload went.
+type ResumeResult struct {
+	RunID      string `json:"runId"`
+	HookID     string `json:"hookId"`
+	DeliveryID string `json:"deliveryId"`
+	Duplicate  bool   `json:"duplicate,omitempty"` // an idempotency key matched an earlier resume
+}
+
+// ResumeHook sends payload to the hook holding token. It validates the payload against the
+// hook's schema (DefineHook) before anything is written, stores it in the run's inbox on
+// the condition that the token is still live, and wakes the run. Unknown tokens, disposed
+// hooks, ended runs and webhook tokens give ErrHookNotFound; an invalid payload a
+// *ValidationError; a payload above ClientOptions.MaxPayloadBytes ErrPayloadTooLarge.
+func (c *Client) ResumeHook(ctx context.Context, token string, payload any, opts ...ResumeOption) (ResumeResult, error) {
+	raw, err := json.Marshal(payload)
+	if err != nil {
+		return ResumeResult{}, fmt.Errorf("%w: payload is not serializable to JSON: %v", ErrInvalidArgument, err)
+	}
+	if int64(len(raw)) > c.maxPayload() {
+		return ResumeResult{}, fmt.Errorf("%w: payload is %d bytes, the limit is %d", ErrPayloadTooLarge, len(raw), c.maxPayload())
+	}
+	var o resumeOptions
+	for _, opt := range opts {
+		if opt != nil {
+			opt(&o)
+		}
+	}
+	tok, data, err := c.lookup(ctx, token, backend.TokenHook)
+	if err != nil {
+		return ResumeResult{}, err
+	}
+	return c.deliver(ctx, tok, data, newDeliveryID(), raw, o.idempotencyKey)
+}
+
+func (c *Client) maxPayload() int64 {
+	if c.opts.MaxPayloadBytes > 0 {
+		return c.opts.MaxPayloadBytes
+	}
+	return DefaultMaxPayloadBytes
+}
+
+func newDeliveryID() string { return "dlv_" + rand.Text() }
+
+// lookup finds the live token of the given kind and decodes its data.
+func (c *Client) lookup(ctx context.Context, token, kind string) (backend.Token, tokenData, error) {
+	var data tokenData
+	if token == "" {
+		return backend.Token{}, data, fmt.Errorf("%w: empty token", ErrHookNotFound)
+	}
+	tok, err := c.b.GetToken(ctx, token)
+	if errors.Is(err, backend.ErrTokenNotFound) {
+		return tok, data, fmt.Errorf("%w: no live hook has token %q", ErrHookNotFound, token)
+	}
+	if err != nil {
+		return tok, data, err
+	}
+	if tok.Kind != kind {
+		return tok, data, fmt.Errorf("%w: token %q belongs to a %s, not a %s", ErrHookNotFound, token, tok.Kind, kind)
+	}
+	if len(tok.Data) > 0 {
+		if err := json.Unmarshal(tok.Data, &data); err != nil {
+			return tok, data, fmt.Errorf("hookflow: token %q has corrupt data: %w", token, err)
+		}
+	}
+	return tok, data, nil
+}
+
+// deliver validates raw, stores it in the run's inbox (with the idempotency record, when
+// key is set) under the token's condition, and wakes the run.
+func (c *Client) deliver(ctx context.Context, tok backend.Token, data tokenData, deliveryID string, raw json.RawMessage, key string) (ResumeResult, error) {
+	if len(data.Schema) > 0 {
+		if err := validatePayload(data.Schema, raw); err != nil {
+			return ResumeResult{}, err
+		}
+	}
+	now := c.clock.Now().UTC()
+	res := ResumeResult{RunID: tok.RunID, HookID: tok.HookID, DeliveryID: deliveryID}
+	item := backend.InboxItem{
+		RunID: tok.RunID, Kind: backend.InboxHook, Token: tok.Token, HookID: tok.HookID,
+		DeliveryID: deliveryID, Payload: raw, CreatedAt: now,
+	}
+	var idem *backend.Idempotency
+	if key != "" {
+		first, _ := json.Marshal(res) // strings only
+		idem = &backend.Idempotency{Key: idempotencyKey(tok.Token, key), Data: first, CreatedAt: now, ExpiresAt: now.Add(IdempotencyTTL)}
+	}
+	_, existing, err := c.b.PutInbox(ctx, item, idem)
+	switch {
+	case errors.Is(err, backend.ErrDuplicate) && existing != nil:
+		var first ResumeResult
+		if err := json.Unmarshal(existing.Data, &first); err != nil {
+			return ResumeResult{}, fmt.Errorf("hookflow: idempotency record %q is corrupt: %w", key, err)
+		}
+		first.Duplicate = true
+		c.wake(ctx, first.RunID)
+		return first, nil
+	case errors.Is(err, backend.ErrTokenNotFound):
+		return ResumeResult{}, fmt.Errorf("%w: token %q was released", ErrHookNotFound, tok.Token)
+	case err != nil:
+		return ResumeResult{}, err
+	}
+	c.wake(ctx, tok.RunID)
+	return res, nil
+}
+
+// wake queues a turn of the run. A failure is not returned: the payload is stored, and the
+// sweeper wakes runs with inbox items that wait too long.
+func (c *Client) wake(ctx context.Context, runID string) {
+	_ = c.b.Enqueue(ctx, runID, 0)
+}
+
+// idempotencyKey scopes a caller's key to one token; the length prefix keeps
+// ("a:b", "c") and ("a", "b:c") apart.
+func idempotencyKey(token, key string) string {
+	return "resume:" + strconv.Itoa(len(token)) + ":" + token + ":" + key
+}
+
+// HookInfo describes a live hook.
+type HookInfo struct {
+	HookID     string
+	RunID      string
+	Token      string
+	Webhook    bool            // true for webhooks
+	URL        string          // webhooks only, when ClientOptions.BaseURL is set
+	Metadata   json.RawMessage // HookOptions.Metadata
+	Deliveries int             // payloads received so far
+	CreatedAt  time.Time
+}
+
+// HookFilter selects hooks for ListHooks.
+type HookFilter struct {
+	RunID string // empty: all runs
+}
+
+// GetHookByToken returns the live hook holding token, or ErrHookNotFound.
+func (c *Client) GetHookByToken(ctx context.Context, token string) (HookInfo, error) {
+	if token == "" {
+		return HookInfo{}, fmt.Errorf("%w: empty token", ErrHookNotFound)
+	}
+	tok, err := c.b.GetToken(ctx, token)
+	if errors.Is(err, backend.ErrTokenNotFound) {
+		return HookInfo{}, fmt.Errorf("%w: no live hook has token %q", ErrHookNotFound, token)
+	}
+	if err != nil {
+		return HookInfo{}, err
+	}
+	return c.hookInfo(tok), nil
+}
+
+// ListHooks returns the live hooks of one run, or of all runs.
+func (c *Client) ListHooks(ctx context.Context, f HookFilter) ([]HookInfo, error) {
+	toks, err := c.b.ListTokens(ctx, f.RunID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]HookInfo, len(toks))
+	for i, t := range toks {
+		out[i] = c.hookInfo(t)
+	}
+	return out, nil
+}
+
+func (c *Client) hookInfo(t backend.Token) HookInfo {
+	var data tokenData
+	_ = json.Unmarshal(t.Data, &data) // corrupt data shows as no metadata
+	info := HookInfo{
+		HookID: t.HookID, RunID: t.RunID, Token: t.Token, Webhook: t.Kind == backend.TokenWebhook,
+		Metadata: data.Metadata, Deliveries: int(t.Deliveries), CreatedAt: t.CreatedAt,
+	}
+	if info.Webhook && c.opts.BaseURL != "" {
+		info.URL = c.opts.BaseURL + WebhookPath + t.Token
+	}
+	return info
+}

@@ -1,0 +1,232 @@
+package workflow
+
+import (
+	"encoding/json"
+	"fmt"
+	"iter"
+	"net/http"
+	"time"
+
+	"github.com/hookflow/hookflow/internal/engine"
+	"github.com/hookflow/hookflow/pkg/backend"
+)
+
+// WebhookPath is the route webhooks are served on; a webhook's URL is the base URL followed
+// by WebhookPath and its token.
+const WebhookPath = "/.well-known/workflow/v1/webhook/"
+
+// Webhook response defaults and limits.
+const (
+	DefaultResponseTimeout = 25 * time.Second
+	// MaxResponseTimeout keeps a manual webhook's caller under API Gateway's 30 s limit.
+	MaxResponseTimeout = 29 * time.Second
+)
+
+// Response is an HTTP response for a webhook's caller.
+type Response struct {
+	Status int         `json:"status"`
+	Header http.Header `json:"header,omitempty"`
+	Body   []byte      `json:"body,omitempty"`
+}
+
+// JSONResponse returns a response with v encoded as JSON and the Content-Type set. A value
+// that cannot be encoded gives a 500 response saying why.
+func JSONResponse(status int, v any) Response {
+	body, err := json.Marshal(v)
+	if err != nil {
+		return Response{
+			Status: http.StatusInternalServerError,
+			Header: http.Header{"Content-Type": {"text/plain; charset=utf-8"}},
+			Body:   []byte("hookflow: JSONResponse: " + err.Error()),
+		}
+	}
+	return Response{Status: status, Header: http.Header{"Content-Type": {"application/json"}}, Body: body}
+}
+
+func (r *Response) validate(what string) error {
+	if r.Status < 100 || r.Status > 599 {
+		return fmt.Errorf("%w: %s: status %d is not an HTTP status", ErrInvalidArgument, what, r.Status)
+	}
+	return nil
+}
+
+// WebhookOptions configure CreateWebhook. Webhook tokens are always random: a public URL
+// must not be guessable.
+type WebhookOptions struct {
+	// RespondWith is a static response sent to every request; nil: 202 Accepted, empty body.
+	// Either way the response is sent only after the request is stored durably.
+	RespondWith *Response
+	// Manual makes the workflow answer each request with Request.RespondWith; the caller is
+	// held until then, or until ResponseTimeout.
+	Manual bool
+	// ResponseTimeout is how long a manual webhook holds its caller; default 25s, at most 29s.
+	ResponseTimeout time.Duration
+	// FallbackResponse is sent in manual mode when the workflow has not answered in time, or
+	// will never answer (the webhook was disposed, the run ended); default 504, empty body.
+	FallbackResponse *Response
+	// Timeout bounds each Receive, as HookOptions.Timeout.
+	Timeout time.Duration
+}
+
+type webhookConfig struct {
+	Static          *Response     `json:"static,omitempty"`
+	Manual          bool          `json:"manual,omitempty"`
+	ResponseTimeout time.Duration `json:"responseTimeout,omitempty"`
+	Fallback        *Response     `json:"fallback,omitempty"`
+}
+
+func (o WebhookOptions) config() (*webhookConfig, error) {
+	cfg := &webhookConfig{Static: o.RespondWith, Manual: o.Manual, ResponseTimeout: o.ResponseTimeout, Fallback: o.FallbackResponse}
+	switch {
+	case o.Timeout < 0:
+		return nil, fmt.Errorf("%w: webhook timeout %s is negative", ErrInvalidArgument, o.Timeout)
+	case o.ResponseTimeout < 0 || o.ResponseTimeout > MaxResponseTimeout:
+		return nil, fmt.Errorf("%w: webhook response timeout %s is not between 0 and %s", ErrInvalidArgument, o.ResponseTimeout, MaxResponseTimeout)
+	case o.Manual && o.RespondWith != nil:
+		return nil, fmt.Errorf("%w: a webhook has a static response (RespondWith) or answers manually, not both", ErrInvalidArgument)
+	}
+	if cfg.ResponseTimeout == 0 {
+		cfg.ResponseTimeout = DefaultResponseTimeout
+	}
+	if cfg.Fallback == nil {
+		cfg.Fallback = &Response{Status: http.StatusGatewayTimeout}
+	}
+	if cfg.Static != nil {
+		if err := cfg.Static.validate("RespondWith"); err != nil {
+			return nil, err
+		}
+	}
+	if err := cfg.Fallback.validate("FallbackResponse"); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+// Webhook is a hook resumed by HTTP requests to its URL. Its payloads are the requests.
+type Webhook struct {
+	h *engine.Hook
+}
+
+// CreateWebhook creates a webhook with a fresh random token and claims it before returning.
+// Requests to URL() resume it; they are answered with 202, the static RespondWith, or (in
+// manual mode) what the workflow passes to Request.RespondWith.
+func CreateWebhook(ctx Context, opts WebhookOptions) (*Webhook, error) {
+	cfg, err := opts.config()
+	if err != nil {
+		return nil, err
+	}
+	data, err := json.Marshal(tokenData{Webhook: cfg})
+	if err != nil {
+		return nil, fmt.Errorf("%w: webhook settings: %v", ErrInvalidArgument, err)
+	}
+	fallback, err := json.Marshal(cfg.Fallback)
+	if err != nil {
+		return nil, fmt.Errorf("%w: webhook fallback response: %v", ErrInvalidArgument, err)
+	}
+	c := ctxOf(ctx)
+	h, err := engine.CreateHook(c, engine.HookSpec{
+		Kind: backend.TokenWebhook, Data: data, Timeout: opts.Timeout,
+		URL: engine.BaseURL(c) + WebhookPath, Manual: cfg.Manual, Fallback: fallback,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Webhook{h: h}, nil
+}
+
+// URL returns the webhook's public URL: the worker's BaseURL, WebhookPath and the token.
+func (w *Webhook) URL() string {
+	if w == nil {
+		return ""
+	}
+	return w.h.URL()
+}
+
+// Token returns the webhook's token.
+func (w *Webhook) Token() string {
+	if w == nil {
+		return ""
+	}
+	return w.h.Token()
+}
+
+// Receive waits for the next request, as Hook.Receive.
+func (w *Webhook) Receive(ctx Context) (*Request, error) {
+	if w == nil {
+		return nil, fmt.Errorf("%w: nil webhook", ErrInvalidArgument)
+	}
+	raw, _, err := w.h.Receive(ctxOf(ctx))
+	if err != nil {
+		return nil, err
+	}
+	return w.decode(raw)
+}
+
+func (w *Webhook) decode(raw json.RawMessage) (*Request, error) {
+	r := &Request{hook: w.h}
+	if err := json.Unmarshal(raw, r); err != nil {
+		return nil, fmt.Errorf("hookflow: webhook %s: corrupt request record: %w", w.h.ID(), err)
+	}
+	return r, nil
+}
+
+// Next returns a receive as a future, as Hook.Next.
+func (w *Webhook) Next(ctx Context) *Future[*Request] {
+	if w == nil {
+		return &Future[*Request]{f: engine.Failed(ctxOf(ctx), fmt.Errorf("%w: nil webhook", ErrInvalidArgument)), conv: asValue[*Request]}
+	}
+	return &Future[*Request]{f: w.h.Next(ctxOf(ctx)), conv: func(v any) (*Request, error) {
+		return w.decode(v.(engine.Received).Payload)
+	}}
+}
+
+// All ranges over the requests, as Hook.All.
+func (w *Webhook) All(ctx Context) iter.Seq2[*Request, error] {
+	return receiveAll(ctx, w.Receive)
+}
+
+// Dispose releases the webhook's token now: later requests get 404. Requests not received
+// yet are dropped, and in manual mode their callers get the fallback response.
+func (w *Webhook) Dispose(ctx Context) error {
+	if w == nil {
+		return nil
+	}
+	return w.h.Dispose(ctxOf(ctx))
+}
+
+// Request is an HTTP request a webhook received, as stored in the run's history.
+type Request struct {
+	ID         string      `json:"id"` // the delivery ID
+	Method     string      `json:"method"`
+	URL        string      `json:"url"` // the full URL, with the query
+	Header     http.Header `json:"header,omitempty"`
+	Body       []byte      `json:"body,omitempty"`
+	ReceivedAt time.Time   `json:"receivedAt"`
+
+	hook *engine.Hook
+}
+
+// JSON decodes the request body into v.
+func (r *Request) JSON(v any) error {
+	if err := json.Unmarshal(r.Body, v); err != nil {
+		return fmt.Errorf("hookflow: request %s: body is not the expected JSON: %w", r.ID, err)
+	}
+	return nil
+}
+
+// RespondWith answers this request of a manual webhook. It is a durable operation that may be
+// called directly in workflow code (no step needed), once per request: the response is stored
+// before RespondWith returns, and the waiting caller gets it at once.
+func (r *Request) RespondWith(ctx Context, resp Response) error {
+	if r == nil || r.hook == nil {
+		return fmt.Errorf("%w: RespondWith on a request that did not come from a webhook", ErrInvalidArgument)
+	}
+	if err := resp.validate("RespondWith"); err != nil {
+		return err
+	}
+	raw, err := json.Marshal(resp)
+	if err != nil {
+		return fmt.Errorf("%w: response: %v", ErrInvalidArgument, err)
+	}
+	return r.hook.RespondWith(ctxOf(ctx), r.ID, raw)
+}
