@@ -70,6 +70,64 @@
 // Go starts a workflow coroutine. Coroutines of a run take turns, one at a time, in a fixed
 // order; shared variables need no locks and replays interleave them the same way.
 //
+// # Hooks
+//
+// A hook pauses a workflow until outside code sends it a payload. CreateHook returns a hook
+// with a token; whoever holds the token resumes it with Client.ResumeHook (or the resume HTTP
+// endpoint of package webhook, or the resume Lambda on AWS):
+//
+//	hook, err := workflow.CreateHook[Approval](ctx, workflow.HookOptions{Timeout: 72 * time.Hour})
+//	if err != nil {
+//		return "", err
+//	}
+//	defer hook.Dispose(ctx)
+//	notify(ctx, hook.Token()) // a step that sends the token to the approver
+//	a, err := hook.Receive(ctx) // ErrTimeout after 72 hours
+//
+//	// elsewhere, in an HTTP handler:
+//	res, err := client.ResumeHook(ctx, token, Approval{Approved: true}, workflow.WithIdempotencyKey(eventID))
+//
+// Tokens are random (130 bits) unless HookOptions.Token gives a custom one that the sender can
+// rebuild, such as "slack:" + channelID. The token is claimed before CreateHook returns: if a
+// live run holds it, CreateHook returns a *HookConflictError naming that run. Dispose (and the
+// end of the run) releases it for other runs.
+//
+// A hook receives any number of payloads, first in, first out. Payloads that arrive while the
+// workflow is busy are kept in the run's history until it receives them. Receive waits for
+// the next one; All ranges over them; Next returns a future for Select, and a Next that
+// loses a Select takes nothing, so no payload is ever lost to a race:
+//
+//	i, _ := workflow.Select(ctx, hook.Next(ctx), workflow.Timer(ctx, time.Hour))
+//
+// DefineHook binds a payload type to a JSON Schema (derived from the type, or given) that is
+// stored with each hook, so every resume path rejects an invalid payload with a
+// *ValidationError before anything is written, and to an optional Go Validate function that
+// HookDefinition.Resume runs in the caller.
+//
+// # Webhooks
+//
+// CreateWebhook is a hook resumed by HTTP requests to its URL, ANY
+// <BaseURL>/.well-known/workflow/v1/webhook/<token>, served by package webhook (and by the
+// webhook Lambda on AWS). Its payloads are *Request values: method, full URL, headers, body,
+// received time. The caller gets 202 Accepted once the request is stored durably, or the
+// static WebhookOptions.RespondWith response, or, in Manual mode, what the workflow passes to
+// Request.RespondWith, called directly in workflow code:
+//
+//	wh, _ := workflow.CreateWebhook(ctx, workflow.WebhookOptions{Manual: true})
+//	req, _ := wh.Receive(ctx)
+//	var ev PushEvent
+//	if err := req.JSON(&ev); err != nil {
+//		return req.RespondWith(ctx, workflow.Response{Status: 400})
+//	}
+//	return req.RespondWith(ctx, workflow.JSONResponse(200, map[string]string{"queued": ev.Ref}))
+//
+// A manual caller is held until the response, or WebhookOptions.ResponseTimeout (25 s by
+// default, at most 29 s), then gets the FallbackResponse (504 by default); requests the
+// workflow will never answer (the webhook was disposed, the run ended) get the fallback at
+// once. Unknown tokens, disposed webhooks, ended runs and plain hooks' tokens get 404 with an
+// empty body; bodies over 256 KiB get 413; an Idempotency-Key header makes a retried delivery
+// get the first response instead of a second delivery. Webhook tokens are always random.
+//
 // # Errors
 //
 // Sentinels match with errors.Is (ErrTimeout, ErrRunNotFound, ErrNonDeterminism, ...), typed
