@@ -286,3 +286,10 @@ func ClockOf(b any) Clock {
 	}
 	return SystemClock{}
 }
+
+// SweepHinter is implemented by backends that suggest how often a worker should sweep for
+// due runs when WorkerOptions.SweepEvery is not set: the embedded driver, where a sweep
+// costs one pass over memory, suggests every second.
+type SweepHinter interface {
+	SweepEvery() time.Duration
+}

@@ -14,7 +14,8 @@ type WorkerOptions struct {
 	// Concurrency is the number of turns in flight; default 4.
 	Concurrency int
 	// SweepEvery is how often runs whose due time has passed are re-woken, so that a lost
-	// wake message delays a run but never strands it; default 1m.
+	// wake message delays a run but never strands it; default 1m, or what the backend
+	// suggests (the embedded backend: 1s).
 	SweepEvery time.Duration
 	// Logger receives the worker's and the workflows' logs; default slog.Default().
 	Logger *slog.Logger
@@ -40,6 +41,9 @@ func NewWorker(b Backend, r *Registry, opts WorkerOptions) *Worker {
 	var er *engine.Registry
 	if r != nil {
 		er = r.r
+	}
+	if h, ok := b.(backend.SweepHinter); ok && opts.SweepEvery == 0 {
+		opts.SweepEvery = h.SweepEvery()
 	}
 	eng := engine.New(b, er, engine.Options{Clock: backend.ClockOf(b), Logger: opts.Logger, CacheSize: opts.CacheSize, BaseURL: opts.BaseURL})
 	return &Worker{

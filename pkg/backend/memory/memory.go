@@ -134,3 +134,7 @@ func (b *Backend) Close() error {
 	b.qmu.Unlock()
 	return err
 }
+
+// SweepEvery suggests that workers sweep this backend every second: a sweep is one pass
+// over memory (backend.SweepHinter).
+func (b *Backend) SweepEvery() time.Duration { return time.Second }
