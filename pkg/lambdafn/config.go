@@ -1,0 +1,88 @@
+package lambdafn
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Environment variables the functions read.
+const (
+	EnvTable           = "HOOKFLOW_TABLE"             // DynamoDB table name (all functions)
+	EnvQueueURL        = "HOOKFLOW_QUEUE_URL"         // SQS wake queue URL (all functions)
+	EnvBaseURL         = "HOOKFLOW_BASE_URL"          // public base URL of the webhook route (runner, webhook)
+	EnvMaxPayloadBytes = "HOOKFLOW_MAX_PAYLOAD_BYTES" // payload and body limit; default 262144
+	EnvSweepGrace      = "HOOKFLOW_SWEEP_GRACE"       // runner: inbox items younger than this are left to their wake; default 30s
+	EnvLogLevel        = "HOOKFLOW_LOG_LEVEL"         // debug, info, warn, error; default info
+)
+
+// Config is the functions' configuration, read from the environment.
+type Config struct {
+	Table           string
+	QueueURL        string
+	BaseURL         string
+	MaxPayloadBytes int64
+	SweepGrace      time.Duration
+	LogLevel        string
+}
+
+// ConfigFromEnv reads and validates the configuration. Every problem is reported at once, by
+// variable name, so a misconfigured function fails its first invocation with a clear message.
+func ConfigFromEnv() (Config, error) {
+	return configFrom(os.Getenv)
+}
+
+func configFrom(get func(string) string) (Config, error) {
+	cfg := Config{
+		Table:           strings.TrimSpace(get(EnvTable)),
+		QueueURL:        strings.TrimSpace(get(EnvQueueURL)),
+		BaseURL:         strings.TrimRight(strings.TrimSpace(get(EnvBaseURL)), "/"),
+		MaxPayloadBytes: 256 << 10,
+		SweepGrace:      30 * time.Second,
+		LogLevel:        strings.ToLower(strings.TrimSpace(get(EnvLogLevel))),
+	}
+	var errs []error
+	if cfg.Table == "" {
+		errs = append(errs, fmt.Errorf("%s is not set: the DynamoDB table name", EnvTable))
+	}
+	if cfg.QueueURL == "" {
+		errs = append(errs, fmt.Errorf("%s is not set: the SQS wake queue URL", EnvQueueURL))
+	} else if u, err := url.Parse(cfg.QueueURL); err != nil || u.Scheme == "" || u.Host == "" {
+		errs = append(errs, fmt.Errorf("%s=%q is not a URL", EnvQueueURL, cfg.QueueURL))
+	}
+	if cfg.BaseURL != "" {
+		if u, err := url.Parse(cfg.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("%s=%q is not an http(s) URL", EnvBaseURL, cfg.BaseURL))
+		}
+	}
+	if v := get(EnvMaxPayloadBytes); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		// DynamoDB items hold at most 400 KB; a base64 body plus headers must fit.
+		if err != nil || n <= 0 || n > 300<<10 {
+			errs = append(errs, fmt.Errorf("%s=%q must be a byte count from 1 to %d", EnvMaxPayloadBytes, v, 300<<10))
+		} else {
+			cfg.MaxPayloadBytes = n
+		}
+	}
+	if v := get(EnvSweepGrace); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			errs = append(errs, fmt.Errorf("%s=%q must be a non-negative duration such as 30s", EnvSweepGrace, v))
+		} else {
+			cfg.SweepGrace = d
+		}
+	}
+	switch cfg.LogLevel {
+	case "", "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("%s=%q must be debug, info, warn or error", EnvLogLevel, cfg.LogLevel))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return cfg, fmt.Errorf("hookflow: invalid configuration:\n%w", err)
+	}
+	return cfg, nil
+}

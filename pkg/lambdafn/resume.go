@@ -1,0 +1,73 @@
+package lambdafn
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/hookflow/hookflow/pkg/webhook"
+	"github.com/hookflow/hookflow/pkg/workflow"
+)
+
+// InvokeResponse is the resume function's answer to a direct Lambda Invoke: the same status
+// and body the HTTP resume endpoint would give.
+type InvokeResponse struct {
+	Status int                    `json:"status"`
+	Result *workflow.ResumeResult `json:"result,omitempty"`
+	Error  string                 `json:"error,omitempty"`
+	Issues []string               `json:"issues,omitempty"`
+}
+
+// ResumeHandler is the resume function: the SDK's resume call, from a direct Invoke
+// ({token, payload, idempotencyKey}) or from API Gateway (POST with IAM authorization).
+type ResumeHandler struct {
+	c   *workflow.Client
+	h   *webhook.Handler
+	log *slog.Logger
+}
+
+// NewResumeHandler returns the resume function's handler.
+func NewResumeHandler(c *workflow.Client, log *slog.Logger) *ResumeHandler {
+	return &ResumeHandler{c: c, h: webhook.NewHandler(c, webhook.Options{Logger: log}), log: log}
+}
+
+// Handle serves one invocation. Client errors (bad JSON, an invalid payload, an unknown token)
+// are answers with a status, not function errors; only a failure to reach the backend is.
+func (h *ResumeHandler) Handle(ctx context.Context, raw json.RawMessage) (any, error) {
+	var probe struct {
+		RawPath        string          `json:"rawPath"`
+		RequestContext json.RawMessage `json:"requestContext"`
+	}
+	if json.Unmarshal(raw, &probe) == nil && probe.RawPath != "" && len(probe.RequestContext) > 0 {
+		var ev events.APIGatewayV2HTTPRequest
+		if err := json.Unmarshal(raw, &ev); err != nil {
+			return ResponseToAPIGateway(http.StatusBadRequest, nil, nil), nil
+		}
+		return ServeAPIGateway(ctx, h.h, ev), nil
+	}
+	req, err := webhook.DecodeResumeRequest(raw)
+	if err != nil {
+		return InvokeResponse{Status: http.StatusBadRequest, Error: err.Error()}, nil
+	}
+	var opts []workflow.ResumeOption
+	if req.IdempotencyKey != "" {
+		opts = append(opts, workflow.WithIdempotencyKey(req.IdempotencyKey))
+	}
+	res, err := h.c.ResumeHook(ctx, req.Token, req.Payload, opts...)
+	status, body := webhook.ResumeStatus(res, err)
+	out := InvokeResponse{Status: status}
+	switch b := body.(type) {
+	case workflow.ResumeResult:
+		out.Result = &b
+	case webhook.ErrorBody:
+		out.Error, out.Issues = b.Error, b.Issues
+	}
+	if status == http.StatusInternalServerError {
+		h.log.Error("resume failed", "error", err)
+		return out, err
+	}
+	return out, nil
+}

@@ -1,0 +1,142 @@
+package lambdafn
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/hookflow/hookflow/pkg/backend"
+	"github.com/hookflow/hookflow/pkg/workflow"
+)
+
+// WakeDecoder reads a wake message body: the run to wake and, for a delayed wake that SQS
+// could not delay long enough, the time before which it must not run (zero: now).
+type WakeDecoder func(body string) (runID string, notBefore time.Time, err error)
+
+// Runner is the runner function: it runs turns for SQS wake messages and sweeps overdue runs
+// when invoked by an EventBridge schedule. One Runner serves all the invocations of a Lambda
+// execution environment, so its worker keeps waiting runs warm between them.
+type Runner struct {
+	w      *workflow.Worker
+	b      backend.Backend
+	decode WakeDecoder
+	clock  backend.Clock
+	grace  time.Duration
+	log    *slog.Logger
+	// margin: records not started when less than this is left before the deadline are
+	// reported as failures, for SQS to redeliver.
+	margin time.Duration
+}
+
+// NewRunner returns the runner for the workflows of reg on b; decode reads the driver's wake
+// message bodies.
+func NewRunner(b backend.Backend, reg *workflow.Registry, decode WakeDecoder, cfg Config, log *slog.Logger) *Runner {
+	return &Runner{
+		w: workflow.NewWorker(b, reg, workflow.WorkerOptions{
+			Concurrency: 1, BaseURL: cfg.BaseURL, Logger: log,
+		}),
+		b: b, decode: decode, clock: backend.ClockOf(b), grace: cfg.SweepGrace, log: log,
+		margin: 3 * time.Second,
+	}
+}
+
+// Close releases the runs the runner keeps warm.
+func (r *Runner) Close() { r.w.Close() }
+
+// invocation is the union of the events the runner accepts.
+type invocation struct {
+	Records    []events.SQSMessage `json:"Records"`
+	DetailType string              `json:"detail-type"`
+	Source     string              `json:"source"`
+}
+
+// SweepResult is the runner's answer to a scheduled invocation.
+type SweepResult struct {
+	Woken int `json:"woken"`
+}
+
+// Handle dispatches an invocation: an SQS batch gives an events.SQSEventResponse listing the
+// messages to retry; an EventBridge scheduled event sweeps overdue runs. Anything else is
+// an error (and is logged), never a panic.
+func (r *Runner) Handle(ctx context.Context, raw json.RawMessage) (any, error) {
+	var inv invocation
+	if err := json.Unmarshal(raw, &inv); err != nil {
+		r.log.Error("runner: malformed event", "error", err)
+		return nil, fmt.Errorf("hookflow runner: malformed event: %w", err)
+	}
+	switch {
+	case len(inv.Records) > 0:
+		return r.HandleSQS(ctx, events.SQSEvent{Records: inv.Records}), nil
+	case inv.DetailType == "Scheduled Event" || inv.Source == "aws.events" || inv.Source == "aws.scheduler":
+		n, err := r.w.Sweep(ctx, r.grace)
+		if err != nil {
+			r.log.Error("runner: sweep", "error", err, "woken", n)
+			return SweepResult{Woken: n}, err
+		}
+		r.log.Info("runner: sweep", "woken", n)
+		return SweepResult{Woken: n}, nil
+	default:
+		r.log.Error("runner: unknown event", "event", string(truncate(raw, 512)))
+		return nil, errors.New("hookflow runner: the event is neither an SQS batch nor a scheduled event")
+	}
+}
+
+// HandleSQS runs a turn for each wake message, in order. A message whose turn fails, or that
+// the runner did not start before the deadline, is reported in BatchItemFailures so that SQS
+// redelivers it (the event source mapping must enable ReportBatchItemFailures). A malformed
+// message is logged and dropped: redelivering it would never help.
+func (r *Runner) HandleSQS(ctx context.Context, ev events.SQSEvent) events.SQSEventResponse {
+	resp := events.SQSEventResponse{BatchItemFailures: []events.SQSBatchItemFailure{}}
+	fail := func(m events.SQSMessage) {
+		resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: m.MessageId})
+	}
+	done := map[string]bool{} // a batch may wake one run twice; one turn does for both
+	for i, m := range ev.Records {
+		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < r.margin {
+			for _, rest := range ev.Records[i:] {
+				fail(rest)
+			}
+			r.log.Warn("runner: deadline near, leaving messages for redelivery", "left", len(ev.Records)-i)
+			break
+		}
+		runID, notBefore, err := r.decode(m.Body)
+		if err != nil {
+			r.log.Error("runner: dropping a malformed wake message", "message_id", m.MessageId, "error", err)
+			continue
+		}
+		if wait := notBefore.Sub(r.clock.Now()); wait > time.Second {
+			// SQS delays at most 15 minutes: chain the wake on.
+			if err := r.b.Enqueue(ctx, runID, wait); err != nil {
+				r.log.Error("runner: re-delaying a wake", "run_id", runID, "error", err)
+				fail(m)
+			}
+			continue
+		}
+		if done[runID] {
+			continue
+		}
+		if err := r.w.RunTurn(ctx, runID); err != nil {
+			if errors.Is(err, workflow.ErrRunNotFound) {
+				r.log.Warn("runner: wake for an unknown run dropped", "run_id", runID)
+				continue
+			}
+			r.log.Error("runner: turn failed", "run_id", runID, "error", err)
+			fail(m)
+			continue
+		}
+		done[runID] = true
+	}
+	return resp
+}
+
+func truncate(b []byte, n int) []byte {
+	if len(b) > n {
+		return b[:n]
+	}
+	return b
+}
