@@ -12,7 +12,7 @@ TEST_TIMEOUT ?= 10m
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*?## "} /^[a-zA-Z_-]+:.*?## / {printf "  %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-demo: ## Run the order workflow end to end on the embedded backend (~3 s)
+demo: ## Run an order, a webhook and a hook end to end on the embedded backend (~3 s)
 	$(GO) run ./examples/demo
 
 test: ## Vet and run every test with the race detector (what CI runs)

@@ -1,6 +1,14 @@
-// Command demo runs the order workflow (examples/order) end to end on the embedded backend:
-// a worker in this process, one order whose first charge fails and is retried, a two-second
-// shipping window, and then the run's history printed as a story.
+// Command demo runs three workflows end to end on the embedded backend, with a worker and the
+// webhook HTTP server in this process, and prints what happened:
+//
+//  1. steps and timers: the order workflow (examples/order), whose first charge fails and is
+//     retried, with a one-second shipping window;
+//  2. a webhook: the GitHub-style deploy workflow (examples/deploy), sent real HTTP requests at
+//     its webhook URL and answering them from workflow code;
+//  3. a hook: the document-approval workflow (examples/approval), resumed by token with a
+//     validated payload and an idempotency key.
+//
+// After each, it prints the run's history as a story. It exits non-zero on any failure.
 //
 //	make demo   # or: go run ./examples/demo
 package main
@@ -10,37 +18,94 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/http"
 	"os"
 	"time"
 
+	"github.com/hookflow/hookflow/examples/approval"
+	"github.com/hookflow/hookflow/examples/deploy"
 	"github.com/hookflow/hookflow/examples/order"
 	"github.com/hookflow/hookflow/pkg/backend/memory"
+	"github.com/hookflow/hookflow/pkg/webhook"
 	"github.com/hookflow/hookflow/pkg/workflow"
 )
 
 func main() {
 	if err := run(); err != nil {
-		fmt.Fprintf(os.Stderr, "demo failed: %v\n", err)
+		fmt.Fprintf(os.Stderr, "\ndemo failed: %v\n", err)
 		os.Exit(1)
 	}
 }
 
+// demo is what the stories share.
+type demo struct {
+	client  *workflow.Client
+	baseURL string
+
+	orderFakes *order.Fakes
+	order      *workflow.Workflow[order.Order, order.Receipt]
+	deployer   *deploy.FakeDeployer
+	deploy     *workflow.Workflow[deploy.Input, deploy.Result]
+	publisher  *approval.FakePublisher
+	approval   *workflow.Workflow[approval.Request, approval.Decision]
+}
+
+// webhookSecret signs the demo's requests to the deploy webhook, as GitHub would.
+var webhookSecret = []byte("demo-webhook-secret")
+
 func run() error {
-	// The demo takes about three seconds; the run fails it when the worker stops or after 30s.
+	// The demo takes about three seconds; it fails when the worker or the server stops, or
+	// after 30 s.
 	base, stop := context.WithCancelCause(context.Background())
 	defer stop(nil)
-	ctx, cancel := context.WithTimeoutCause(base, 30*time.Second, errors.New("the run did not finish within 30s"))
+	ctx, cancel := context.WithTimeoutCause(base, 30*time.Second, errors.New("the demo did not finish within 30s"))
 	defer cancel()
 
 	b := memory.New()
 	defer b.Close()
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 
-	fakes := order.NewFakes(1) // the gateway times out on the first charge
-	wf := order.New(fakes.Services())
+	// The webhook server listens first, so that its address is the base of webhook URLs.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("listening for webhooks: %w", err)
+	}
+	baseURL := "http://" + ln.Addr().String()
 
-	worker := workflow.NewWorker(b, workflow.NewRegistry(wf), workflow.WorkerOptions{
+	d := &demo{
+		client:     workflow.NewClient(b, workflow.ClientOptions{BaseURL: baseURL}),
+		baseURL:    baseURL,
+		orderFakes: order.NewFakes(1), // the gateway times out on the first charge
+		deployer:   &deploy.FakeDeployer{},
+		publisher:  &approval.FakePublisher{},
+	}
+	d.order = order.New(d.orderFakes.Services())
+	d.deploy = deploy.New(deploy.Config{Secret: webhookSecret, Deployer: d.deployer})
+	d.approval = approval.New(d.publisher)
+
+	srv := &http.Server{
+		Handler:           webhook.NewHandler(d.client, webhook.Options{Logger: logger}),
+		ReadHeaderTimeout: 5 * time.Second,
+	}
+	serveDone := make(chan struct{})
+	go func() {
+		defer close(serveDone)
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			stop(fmt.Errorf("the webhook server stopped: %v", err))
+		}
+	}()
+	defer func() {
+		sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer scancel()
+		_ = srv.Shutdown(sctx)
+		<-serveDone
+	}()
+
+	worker := workflow.NewWorker(b, workflow.NewRegistry(d.order, d.deploy, d.approval), workflow.WorkerOptions{
 		SweepEvery: 200 * time.Millisecond,
-		Logger:     slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		Logger:     logger,
+		BaseURL:    baseURL,
 	})
 	workerCtx, stopWorker := context.WithCancel(ctx)
 	workerDone := make(chan struct{})
@@ -56,40 +121,92 @@ func run() error {
 		<-workerDone
 	}()
 
-	client := workflow.NewClient(b, workflow.ClientOptions{})
+	fmt.Printf("hookflow demo: embedded backend, a worker, and the webhook server on %s\n", baseURL)
+	for i, s := range []struct {
+		title string
+		run   func(context.Context) error
+	}{
+		{"steps and timers: an order with a retried charge and a shipping window", d.orderStory},
+		{"a webhook: GitHub-style deploy events, answered from workflow code", d.webhookStory},
+		{"a hook: a document approval resumed by token", d.hookStory},
+	} {
+		fmt.Printf("\n=== %d/3 %s\n\n", i+1, s.title)
+		if err := s.run(ctx); err != nil {
+			return fmt.Errorf("story %d (%s): %w", i+1, s.title, why(ctx, err))
+		}
+	}
+	fmt.Println("\nall three runs completed")
+	return nil
+}
+
+// orderStory runs the order workflow: a charge that fails once and is retried a second later,
+// then a one-second durable sleep before shipping.
+func (d *demo) orderStory(ctx context.Context) error {
 	in := order.Order{
 		ID: "A-1001", Email: "ada@example.com", SKU: "BOOK-42", Quantity: 1,
-		AmountCents: 2599, Card: "4242-4242-4242-4242", ShipAfter: 2 * time.Second,
+		AmountCents: 2599, Card: "4242-4242-4242-4242", ShipAfter: time.Second,
 	}
-	fmt.Printf("starting %s for order %s (shipping window in %s)\n", wf.Name(), in.ID, in.ShipAfter)
-	r, err := workflow.Start(ctx, client, wf, in)
+	fmt.Printf("starting %s for order %s (shipping window in %s)\n", d.order.Name(), in.ID, in.ShipAfter)
+	r, err := workflow.Start(ctx, d.client, d.order, in)
 	if err != nil {
-		return fmt.Errorf("starting the run: %w", why(ctx, err))
+		return fmt.Errorf("starting the run: %w", err)
 	}
-
 	receipt, runErr := r.Result(ctx)
-	if ctx.Err() != nil {
-		return fmt.Errorf("waiting for run %s: %w", r.ID(), why(ctx, runErr))
+	info, err := d.finish(ctx, r.ID(), runErr)
+	if err != nil {
+		return err
 	}
+	printReceipt(os.Stdout, info, receipt)
+	return nil
+}
 
-	info, err := client.GetRun(ctx, r.ID())
-	if err != nil {
-		return fmt.Errorf("reading run %s: %w", r.ID(), why(ctx, err))
+// finish prints the story of an ended run and checks that it completed.
+func (d *demo) finish(ctx context.Context, runID string, runErr error) (workflow.RunInfo, error) {
+	if ctx.Err() != nil {
+		return workflow.RunInfo{}, fmt.Errorf("waiting for run %s: %w", runID, why(ctx, runErr))
 	}
-	events, err := client.ListEvents(ctx, r.ID())
+	info, err := d.client.GetRun(ctx, runID)
 	if err != nil {
-		return fmt.Errorf("listing events of run %s: %w", r.ID(), why(ctx, err))
+		return info, fmt.Errorf("reading run %s: %w", runID, err)
+	}
+	events, err := d.client.ListEvents(ctx, runID)
+	if err != nil {
+		return info, fmt.Errorf("listing events of run %s: %w", runID, err)
 	}
 	printStory(os.Stdout, info, events)
 	if runErr != nil {
-		return fmt.Errorf("run %s failed: %w", r.ID(), runErr)
+		return info, fmt.Errorf("run %s failed: %w", runID, runErr)
 	}
-	printReceipt(os.Stdout, info, receipt)
-
 	if info.Status != workflow.StatusCompleted {
-		return fmt.Errorf("run %s ended %s, want completed", r.ID(), info.Status)
+		return info, fmt.Errorf("run %s ended %s, want completed", runID, info.Status)
 	}
-	return nil
+	return info, nil
+}
+
+// waitForHooks polls until the run has a live hook, and returns the run's hooks: the workflow
+// never prints its token or URL, the client looks them up.
+func (d *demo) waitForHooks(ctx context.Context, runID string) ([]workflow.HookInfo, error) {
+	for {
+		hooks, err := d.client.ListHooks(ctx, workflow.HookFilter{RunID: runID})
+		if err != nil {
+			return nil, fmt.Errorf("listing the hooks of run %s: %w", runID, err)
+		}
+		if len(hooks) > 0 {
+			return hooks, nil
+		}
+		info, err := d.client.GetRun(ctx, runID)
+		if err != nil {
+			return nil, fmt.Errorf("reading run %s: %w", runID, err)
+		}
+		if info.Status == workflow.StatusFailed || info.Status == workflow.StatusCompleted || info.Status == workflow.StatusCancelled {
+			return nil, fmt.Errorf("run %s ended %s before it opened a hook: %s", runID, info.Status, info.Error)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("waiting for run %s to open a hook: %w", runID, context.Cause(ctx))
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
 }
 
 // why prefers the reason ctx ended (the worker stopped, the time ran out) over the bare

@@ -59,6 +59,12 @@ func (c *Client) ResumeHook(ctx context.Context, token string, payload any, opts
 		}
 	}
 	tok, data, err := c.lookup(ctx, token, backend.TokenHook)
+	if errors.Is(err, ErrHookNotFound) && o.idempotencyKey != "" {
+		// A retry that comes after the hook closed still gets the first result.
+		if first, ok, ierr := c.firstDelivery(ctx, token, o.idempotencyKey); ierr != nil || ok {
+			return first.ResumeResult, ierr
+		}
+	}
 	if err != nil {
 		return ResumeResult{}, err
 	}
@@ -114,19 +120,21 @@ func (c *Client) deliver(ctx context.Context, tok backend.Token, data tokenData,
 	}
 	var idem *backend.Idempotency
 	if key != "" {
-		first, _ := json.Marshal(res) // strings only
+		first, err := json.Marshal(idemData{ResumeResult: res, Webhook: data.Webhook})
+		if err != nil {
+			return ResumeResult{}, fmt.Errorf("hookflow: idempotency record: %w", err)
+		}
 		idem = &backend.Idempotency{Key: idempotencyKey(tok.Token, key), Data: first, CreatedAt: now, ExpiresAt: now.Add(IdempotencyTTL)}
 	}
 	_, existing, err := c.b.PutInbox(ctx, item, idem)
 	switch {
 	case errors.Is(err, backend.ErrDuplicate) && existing != nil:
-		var first ResumeResult
-		if err := json.Unmarshal(existing.Data, &first); err != nil {
-			return ResumeResult{}, fmt.Errorf("hookflow: idempotency record %q is corrupt: %w", key, err)
+		first, err := decodeIdem(*existing)
+		if err != nil {
+			return ResumeResult{}, err
 		}
-		first.Duplicate = true
 		c.wake(ctx, first.RunID)
-		return first, nil
+		return first.ResumeResult, nil
 	case errors.Is(err, backend.ErrTokenNotFound):
 		return ResumeResult{}, fmt.Errorf("%w: token %q was released", ErrHookNotFound, tok.Token)
 	case err != nil:
@@ -134,6 +142,36 @@ func (c *Client) deliver(ctx context.Context, tok backend.Token, data tokenData,
 	}
 	c.wake(ctx, tok.RunID)
 	return res, nil
+}
+
+// idemData is what an idempotency record remembers of the first delivery: its result, and for
+// a webhook its response settings, so that a retry gets the first response even after the
+// webhook has closed.
+type idemData struct {
+	ResumeResult
+	Webhook *webhookConfig `json:"webhook,omitempty"`
+}
+
+func decodeIdem(rec backend.Idempotency) (idemData, error) {
+	var d idemData
+	if err := json.Unmarshal(rec.Data, &d); err != nil {
+		return d, fmt.Errorf("hookflow: idempotency record %q is corrupt: %w", rec.Key, err)
+	}
+	d.Duplicate = true
+	return d, nil
+}
+
+// firstDelivery looks up an earlier delivery made with the same key to the same token.
+func (c *Client) firstDelivery(ctx context.Context, token, key string) (idemData, bool, error) {
+	rec, err := c.b.GetIdempotency(ctx, idempotencyKey(token, key))
+	if errors.Is(err, backend.ErrIdempotencyNotFound) {
+		return idemData{}, false, nil
+	}
+	if err != nil {
+		return idemData{}, false, err
+	}
+	d, err := decodeIdem(rec)
+	return d, err == nil, err
 }
 
 // wake queues a turn of the run. A failure is not returned: the payload is stored, and the

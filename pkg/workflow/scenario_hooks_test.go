@@ -500,6 +500,14 @@ func TestScenarioIdempotentResumeReturnsDuplicate(t *testing.T) {
 	out, err := run.Result(ctx)
 	require.NoError(t, err)
 	require.Equal(t, []int{1, 2}, out, "the retried payload was delivered once")
+
+	late, err := c.ResumeHook(ctx, token, map[string]any{"value": 1}, workflow.WithIdempotencyKey("evt-1"))
+	require.NoError(t, err, "a retry after the run ended still gets the first result")
+	require.True(t, late.Duplicate)
+	late.Duplicate = false
+	require.Equal(t, first, late)
+	_, err = c.ResumeHook(ctx, token, map[string]any{"value": 3}, workflow.WithIdempotencyKey("evt-3"))
+	require.ErrorIs(t, err, workflow.ErrHookNotFound, "a new key after the run ended is refused")
 }
 
 func TestScenarioConcurrentResumesDeliveredExactlyOnce(t *testing.T) {

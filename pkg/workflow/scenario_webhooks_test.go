@@ -297,6 +297,11 @@ func TestScenarioWebhookIdempotencyKey(t *testing.T) {
 	require.JSONEq(t, `{"message":"processing done","n":2}`, got.body, "the retry was not delivered again")
 	_, err = run.Result(ctx)
 	require.NoError(t, err)
+
+	late := send(t, http.MethodPost, url, `{"type":"a"}`, key)
+	require.Equal(t, first.status, late.status, "a retry after the run ended still gets the first response")
+	require.Equal(t, first.body, late.body)
+	require.Equal(t, http.StatusNotFound, send(t, http.MethodPost, url, `{}`, http.Header{"Idempotency-Key": {"new"}}).status)
 }
 
 func TestScenarioWebhookRouteErrors(t *testing.T) {

@@ -32,6 +32,16 @@ func (c *Client) ResumeWebhook(ctx context.Context, token string, r *http.Reques
 		return httpResponse(Response{Status: http.StatusBadRequest}), nil
 	}
 	tok, data, err := c.lookup(ctx, token, backend.TokenWebhook)
+	if key := r.Header.Get("Idempotency-Key"); errors.Is(err, ErrHookNotFound) && key != "" {
+		// A retry that comes after the webhook closed still gets the first response.
+		first, ok, ierr := c.firstDelivery(ctx, token, key)
+		if ierr != nil {
+			return nil, ierr
+		}
+		if ok {
+			return c.respond(ctx, first.DeliveryID, first.Webhook, true)
+		}
+	}
 	if errors.Is(err, ErrHookNotFound) {
 		return httpResponse(Response{Status: http.StatusNotFound}), nil
 	}
@@ -60,12 +70,22 @@ func (c *Client) ResumeWebhook(ctx context.Context, token string, r *http.Reques
 	if err != nil {
 		return nil, err
 	}
-	cfg := data.Webhook
+	return c.respond(ctx, res.DeliveryID, data.Webhook, false)
+}
+
+// respond answers a delivery: 202, the static response, or in manual mode the workflow's
+// response (waiting for it, unless the webhook has closed: then whatever is stored, or the
+// fallback).
+func (c *Client) respond(ctx context.Context, deliveryID string, cfg *webhookConfig, closed bool) (*http.Response, error) {
 	switch {
 	case cfg == nil:
 		return httpResponse(Response{Status: http.StatusAccepted}), nil
 	case cfg.Manual:
-		resp, err := c.awaitResponse(ctx, res.DeliveryID, cfg)
+		wait := *cfg
+		if closed {
+			wait.ResponseTimeout = 0
+		}
+		resp, err := c.awaitResponse(ctx, deliveryID, &wait)
 		if err != nil {
 			return nil, err
 		}
