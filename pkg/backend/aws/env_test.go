@@ -1,0 +1,218 @@
+package aws_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/smithy-go/middleware"
+	"github.com/stretchr/testify/require"
+
+	awsbackend "github.com/hookflow/hookflow/pkg/backend/aws"
+)
+
+// defaultEndpoint is where `make test` starts the emulator (localstack/start-moto.sh).
+const defaultEndpoint = "http://localhost:4566"
+
+// env is the AWS endpoint the integration tests run against.
+type env struct {
+	endpoint string
+	cfg      aws.Config
+	db       *dynamodb.Client
+	sqs      *sqs.Client
+	// moto is set when the endpoint is the moto server, whose DynamoDB writes are not
+	// isolated from each other (see serializeDynamoDB).
+	moto bool
+}
+
+var loadEnv = sync.OnceValues(func() (*env, error) {
+	endpoint := os.Getenv("AWS_ENDPOINT_URL")
+	if endpoint == "" {
+		endpoint = defaultEndpoint
+	}
+	kind, err := probe(endpoint)
+	if err != nil {
+		return nil, err
+	}
+	ctx := context.Background()
+	opts := []func(*config.LoadOptions) error{config.WithBaseEndpoint(endpoint)}
+	if os.Getenv("AWS_REGION") == "" && os.Getenv("AWS_DEFAULT_REGION") == "" {
+		opts = append(opts, config.WithRegion("us-east-1"))
+	}
+	if os.Getenv("AWS_ACCESS_KEY_ID") == "" {
+		opts = append(opts, config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("test", "test", "")))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("load AWS config: %w", err)
+	}
+	return &env{
+		endpoint: endpoint,
+		cfg:      cfg,
+		db:       dynamodb.NewFromConfig(cfg),
+		sqs:      sqs.NewFromConfig(cfg),
+		moto:     kind == "moto",
+	}, nil
+})
+
+// probe finds out what answers at endpoint: "localstack", "moto", "other", or an error when
+// nothing does. moto is asked for its dashboard page, which is static (its data.json dumps
+// every object it has made and gets slow).
+func probe(endpoint string) (string, error) {
+	client := &http.Client{Timeout: 5 * time.Second}
+	for _, p := range []struct{ kind, path string }{
+		{"localstack", "/_localstack/health"},
+		{"moto", "/moto-api/"},
+	} {
+		resp, err := client.Get(endpoint + p.path)
+		if err != nil {
+			return "", fmt.Errorf("no AWS endpoint answers at %s: %w", endpoint, err)
+		}
+		_ = resp.Body.Close()
+		if resp.StatusCode == http.StatusOK {
+			return p.kind, nil
+		}
+	}
+	return "other", nil
+}
+
+// setup returns the endpoint, or skips the test when there is none; with
+// HOOKFLOW_REQUIRE_AWS=1 (as `make test` sets it) it fails instead, so that integration
+// tests never skip silently.
+func setup(t *testing.T) *env {
+	t.Helper()
+	e, err := loadEnv()
+	if err != nil {
+		msg := fmt.Sprintf("integration test needs an AWS endpoint (AWS_ENDPOINT_URL, default %s): %v\n"+
+			"start one with ./localstack/start-moto.sh (make test does), or LocalStack with localstack/docker-compose.yml", defaultEndpoint, err)
+		if os.Getenv("HOOKFLOW_REQUIRE_AWS") == "1" {
+			t.Fatal(msg + "\nHOOKFLOW_REQUIRE_AWS=1: failing instead of skipping")
+		}
+		t.Skip(msg)
+	}
+	return e
+}
+
+// uniqueName returns a table and queue name unique to this test run.
+func uniqueName(t *testing.T) string {
+	t.Helper()
+	var buf [6]byte
+	_, err := rand.Read(buf[:])
+	require.NoError(t, err)
+	return "hookflow-test-" + hex.EncodeToString(buf[:])
+}
+
+// bundle is a backend on a fresh table and queue of its own.
+type bundle struct {
+	*env
+	b        *awsbackend.Backend
+	opts     awsbackend.Options
+	mu       *sync.RWMutex // serializes the DynamoDB calls of the bundle's backends on moto
+	table    string
+	queueURL string
+}
+
+// newBundle creates a table and a queue for the test, deletes them when it ends, and returns
+// a backend on them whose wake messages stay invisible for a second after a receive.
+func newBundle(t *testing.T, opts ...func(*awsbackend.Options)) *bundle {
+	t.Helper()
+	e := setup(t)
+	ctx := t.Context()
+	name := uniqueName(t)
+	require.NoError(t, awsbackend.CreateTable(ctx, e.db, name))
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		require.NoError(t, awsbackend.DeleteTable(ctx, e.db, name))
+	})
+	url, err := awsbackend.CreateQueue(ctx, e.sqs, name)
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		require.NoError(t, awsbackend.DeleteQueue(ctx, e.sqs, url))
+	})
+
+	o := awsbackend.Options{Table: name, QueueURL: url, VisibilityTimeout: time.Second}
+	for _, fn := range opts {
+		fn(&o)
+	}
+	bd := &bundle{env: e, opts: o, mu: &sync.RWMutex{}, table: name, queueURL: url}
+	bd.b = bd.backend(t)
+	return bd
+}
+
+// backend returns a backend on the bundle's table and queue, with extra API options.
+func (bd *bundle) backend(t *testing.T, apiOptions ...func(*middleware.Stack) error) *awsbackend.Backend {
+	t.Helper()
+	cfg := bd.cfg.Copy()
+	cfg.APIOptions = append(cfg.APIOptions, apiOptions...)
+	if bd.moto {
+		cfg.APIOptions = append(cfg.APIOptions, serializeDynamoDB(bd.mu))
+	}
+	b, err := awsbackend.New(cfg, bd.opts)
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, b.Close()) })
+	return b
+}
+
+// racer returns a backend on the bundle's table that calls hook(n) before its n-th
+// TransactWriteItems call (n from 1), before the call takes its turn on moto, so that hook
+// can write with another backend in between a read and a write of the racer.
+func (bd *bundle) racer(t *testing.T, hook func(n int)) *awsbackend.Backend {
+	t.Helper()
+	var mu sync.Mutex
+	n := 0
+	return bd.backend(t, func(s *middleware.Stack) error {
+		return s.Initialize.Add(middleware.InitializeMiddlewareFunc("hookflowTestRacer",
+			func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+				if _, ok := in.Parameters.(*dynamodb.TransactWriteItemsInput); ok {
+					mu.Lock()
+					n++
+					call := n
+					mu.Unlock()
+					hook(call)
+				}
+				return next.HandleInitialize(ctx, in)
+			}), middleware.Before)
+	})
+}
+
+// serializeDynamoDB makes one backend's DynamoDB calls take turns: reads together, each write
+// alone. moto applies a TransactWriteItems action by action and undoes a cancelled one by
+// putting back a copy of the whole table taken when it started, so concurrent writes to one
+// table can see each other's halves or be undone by another's rollback. DynamoDB isolates
+// transactions (serializably, for writes), which this restores for one table; the driver's
+// own concurrency (retries, version checks, token claims) is still exercised, since the calls
+// of racing goroutines interleave between each other.
+func serializeDynamoDB(mu *sync.RWMutex) func(*middleware.Stack) error {
+	return func(s *middleware.Stack) error {
+		return s.Initialize.Add(middleware.InitializeMiddlewareFunc("hookflowTestSerializeDynamoDB",
+			func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+				if awsmiddleware.GetServiceID(ctx) != dynamodb.ServiceID {
+					return next.HandleInitialize(ctx, in)
+				}
+				switch awsmiddleware.GetOperationName(ctx) {
+				case "GetItem", "BatchGetItem", "Query", "Scan", "DescribeTable", "TransactGetItems":
+					mu.RLock()
+					defer mu.RUnlock()
+				default:
+					mu.Lock()
+					defer mu.Unlock()
+				}
+				return next.HandleInitialize(ctx, in)
+			}), middleware.After)
+	}
+}
