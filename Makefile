@@ -7,7 +7,7 @@ RACE ?= $(if $(filter 1,$(shell $(GO) env CGO_ENABLED 2>/dev/null)),-race,)
 TEST_TIMEOUT ?= 10m
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test bench lint build tidy
+.PHONY: help demo test test-unit test-localstack bench lint build tidy
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*?## "} /^[a-zA-Z_-]+:.*?## / {printf "  %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -15,10 +15,26 @@ help: ## Show this help
 demo: ## Run an order, a webhook and a hook end to end on the embedded backend (~3 s)
 	$(GO) run ./examples/demo
 
-test: ## Vet and run every test with the race detector (what CI runs)
+test: ## Vet and run every test, integration tests included, on a local AWS endpoint (what CI runs)
 	$(GO) vet ./...
 	$(if $(RACE),,@echo "make test: cgo is unavailable, running the tests without -race")
+	./localstack/start-moto.sh
+	@status=0; \
+	HOOKFLOW_REQUIRE_AWS=1 AWS_ENDPOINT_URL="$${AWS_ENDPOINT_URL:-http://localhost:4566}" \
+		$(GO) test $(RACE) -count=1 -timeout $(TEST_TIMEOUT) ./... || status=$$?; \
+	./localstack/stop-moto.sh; \
+	exit $$status
+
+test-unit: ## Run the tests that need nothing running (integration tests skip, saying so)
 	$(GO) test $(RACE) -count=1 -timeout $(TEST_TIMEOUT) ./...
+
+test-localstack: ## Run every test against LocalStack in Docker (machines with a Docker engine)
+	docker compose -f localstack/docker-compose.yml up -d --wait
+	@status=0; \
+	HOOKFLOW_REQUIRE_AWS=1 AWS_ENDPOINT_URL=http://localhost:4566 \
+		$(GO) test $(RACE) -count=1 -timeout $(TEST_TIMEOUT) ./... || status=$$?; \
+	docker compose -f localstack/docker-compose.yml down; \
+	exit $$status
 
 bench: ## Run the benchmarks
 	$(GO) test -run '^$$' -bench . -benchmem ./...
