@@ -46,8 +46,15 @@ lint: ## Check formatting, vet, and run golangci-lint when it is installed
 	@if command -v golangci-lint >/dev/null 2>&1; then golangci-lint run ./...; \
 	else echo "golangci-lint not installed; skipped"; fi
 
-build: ## Build every package
-	$(GO) build ./...
+LAMBDA_ARCH ?= arm64
+LAMBDAS := webhook runner resume
+
+build: ## Build the three Lambda functions (build/lambda/<fn>/bootstrap, linux/$(LAMBDA_ARCH))
+	@for fn in $(LAMBDAS); do \
+		echo "building build/lambda/$$fn/bootstrap (linux/$(LAMBDA_ARCH))"; \
+		GOOS=linux GOARCH=$(LAMBDA_ARCH) CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath \
+			-ldflags='-s -w' -o build/lambda/$$fn/bootstrap ./functions/$$fn || exit 1; \
+	done
 
 tidy: ## Tidy go.mod and go.sum
 	$(GO) mod tidy

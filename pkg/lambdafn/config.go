@@ -3,6 +3,7 @@ package lambdafn
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"os"
 	"strconv"
@@ -85,4 +86,22 @@ func configFrom(get func(string) string) (Config, error) {
 		return cfg, fmt.Errorf("hookflow: invalid configuration:\n%w", err)
 	}
 	return cfg, nil
+}
+
+// MustConfig reads the configuration and returns it with the functions' logger. A bad
+// configuration is logged as one JSON error line naming every problem, and the process exits:
+// the Lambda's init fails with the reason in its logs.
+func MustConfig() (Config, *slog.Logger) {
+	cfg, err := ConfigFromEnv()
+	log := Logger(cfg)
+	Must(log, err)
+	return cfg, log
+}
+
+// Must logs err and exits when it is not nil.
+func Must(log *slog.Logger, err error) {
+	if err != nil {
+		log.Error("hookflow: cannot start", "error", err.Error())
+		os.Exit(1)
+	}
 }

@@ -2,21 +2,20 @@
 // mains under functions/ are thin adapters and a user's runner links their own workflows in a
 // few lines:
 //
-//		func main() {
-//			cfg, err := lambdafn.ConfigFromEnv()
-//			if err != nil { log.Fatal(err) }
-//			b, err := lambdafn.NewBackend(ctx, cfg)
-//			if err != nil { log.Fatal(err) }
-//			lambda.Start(lambdafn.NewRunner(b, workflow.NewRegistry(myflows.All...), cfg).Handle)
-//		}
+//	func main() {
+//		cfg, log := lambdafn.MustConfig()
+//		b, err := lambdafn.NewBackend(context.Background(), cfg)
+//		lambdafn.Must(log, err)
+//		reg := workflow.NewRegistry(myflows.All()...)
+//		lambda.Start(lambdafn.NewRunner(b, reg, hfaws.DecodeWake, cfg, log).Handle)
+//	}
 //
-//	  - The webhook handler turns API Gateway HTTP API (payload 2.0) events into requests for
-//	    package webhook's handler, and its responses back into events, binary-safe.
-//	  - The runner handler runs one engine turn per SQS wake message, reports partial batch
-//	    failures, stops before the Lambda deadline, and sweeps overdue runs when EventBridge
-//	    invokes it on a schedule.
-//	  - The resume handler serves the SDK's resume call, {token, payload, idempotencyKey}, from a
-//	    direct Lambda Invoke or from API Gateway with IAM authorization.
+// The webhook handler turns API Gateway HTTP API (payload 2.0) events into requests for
+// package webhook's handler, and its responses back into events, binary-safe. The runner
+// handler runs one engine turn per SQS wake message, reports partial batch failures, stops
+// before the Lambda deadline, and sweeps overdue runs when EventBridge invokes it on a
+// schedule. The resume handler serves the SDK's resume call, {token, payload,
+// idempotencyKey}, from a direct Lambda Invoke or from API Gateway with IAM authorization.
 //
 // Only this package and the mains import aws-lambda-go; the SDK (pkg/workflow) never does.
 package lambdafn

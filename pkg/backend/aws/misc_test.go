@@ -1,6 +1,7 @@
 package aws
 
 import (
+	"encoding/json"
 	"errors"
 	"sync"
 	"testing"
@@ -117,4 +118,23 @@ func TestUpdateExpression(t *testing.T) {
 	var empty expr
 	require.Nil(t, empty.Names(), "no names: no map (DynamoDB refuses an empty one)")
 	require.Nil(t, empty.Values())
+}
+
+func TestDecodeWake(t *testing.T) {
+	t.Parallel()
+	id, nb, err := DecodeWake(`{"runId":"r1"}`)
+	require.NoError(t, err)
+	require.Equal(t, "r1", id)
+	require.True(t, nb.IsZero())
+	at := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	raw, err := json.Marshal(wakeBody{RunID: "r2", NotBefore: &at})
+	require.NoError(t, err)
+	id, nb, err = DecodeWake(string(raw))
+	require.NoError(t, err)
+	require.Equal(t, "r2", id)
+	require.True(t, nb.Equal(at))
+	for _, bad := range []string{``, `{}`, `{"runId":""}`, `[1]`} {
+		_, _, err := DecodeWake(bad)
+		require.Error(t, err, bad)
+	}
 }

@@ -186,3 +186,20 @@ func staleReceipt(f types.BatchResultErrorEntry) bool {
 	return code == "ReceiptHandleIsInvalid" ||
 		(code == "InvalidParameterValue" && strings.Contains(strings.ToLower(aws.ToString(f.Message)), "receipt handle"))
 }
+
+// DecodeWake reads the body of a wake message, as the runner Lambda receives it from the SQS
+// event source: the run to wake, and for a delay SQS could not hold (over MaxDelay) the time
+// before which the run must not be woken (zero otherwise).
+func DecodeWake(body string) (runID string, notBefore time.Time, err error) {
+	var w wakeBody
+	if err := json.Unmarshal([]byte(body), &w); err != nil {
+		return "", time.Time{}, fmt.Errorf("aws: wake message is not JSON: %w", err)
+	}
+	if w.RunID == "" {
+		return "", time.Time{}, errors.New("aws: wake message without a runId")
+	}
+	if w.NotBefore != nil {
+		notBefore = *w.NotBefore
+	}
+	return w.RunID, notBefore, nil
+}
