@@ -14,12 +14,7 @@ import (
 
 // InvokeResponse is the resume function's answer to a direct Lambda Invoke: the same status
 // and body the HTTP resume endpoint would give.
-type InvokeResponse struct {
-	Status int                    `json:"status"`
-	Result *workflow.ResumeResult `json:"result,omitempty"`
-	Error  string                 `json:"error,omitempty"`
-	Issues []string               `json:"issues,omitempty"`
-}
+type InvokeResponse = webhook.InvokeResponse
 
 // ResumeHandler is the resume function: the SDK's resume call, from a direct Invoke
 // ({token, payload, idempotencyKey}) or from API Gateway (POST with IAM authorization).
@@ -57,15 +52,8 @@ func (h *ResumeHandler) Handle(ctx context.Context, raw json.RawMessage) (any, e
 		opts = append(opts, workflow.WithIdempotencyKey(req.IdempotencyKey))
 	}
 	res, err := h.c.ResumeHook(ctx, req.Token, req.Payload, opts...)
-	status, body := webhook.ResumeStatus(res, err)
-	out := InvokeResponse{Status: status}
-	switch b := body.(type) {
-	case workflow.ResumeResult:
-		out.Result = &b
-	case webhook.ErrorBody:
-		out.Error, out.Issues = b.Error, b.Issues
-	}
-	if status == http.StatusInternalServerError {
+	out := webhook.NewInvokeResponse(res, err)
+	if out.Status == http.StatusInternalServerError {
 		h.log.Error("resume failed", "error", err)
 		return out, err
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 
@@ -21,6 +22,48 @@ type ResumeRequest struct {
 type ErrorBody struct {
 	Error  string   `json:"error"`
 	Issues []string `json:"issues,omitempty"` // validation issues, with status 400
+}
+
+// InvokeResponse is the resume Lambda's answer to a direct Invoke: the status and body the
+// HTTP resume endpoint would give, in one object.
+type InvokeResponse struct {
+	Status int                    `json:"status"`
+	Result *workflow.ResumeResult `json:"result,omitempty"`
+	Error  string                 `json:"error,omitempty"`
+	Issues []string               `json:"issues,omitempty"`
+}
+
+// NewInvokeResponse builds the InvokeResponse for the outcome of a resume.
+func NewInvokeResponse(res workflow.ResumeResult, err error) InvokeResponse {
+	status, body := ResumeStatus(res, err)
+	out := InvokeResponse{Status: status}
+	switch b := body.(type) {
+	case workflow.ResumeResult:
+		out.Result = &b
+	case ErrorBody:
+		out.Error, out.Issues = b.Error, b.Issues
+	}
+	return out
+}
+
+// Err turns a response back into the outcome the direct path gives: nil for 200, else an error
+// matching ErrHookNotFound, ErrPayloadTooLarge or ErrInvalidArgument, or a
+// *workflow.ValidationError.
+func (r InvokeResponse) Err() error {
+	switch {
+	case r.Status == http.StatusOK && r.Result != nil:
+		return nil
+	case r.Status == http.StatusBadRequest && len(r.Issues) > 0:
+		return &workflow.ValidationError{Issues: r.Issues}
+	case r.Status == http.StatusBadRequest:
+		return fmt.Errorf("%w: %s", workflow.ErrInvalidArgument, r.Error)
+	case r.Status == http.StatusNotFound:
+		return fmt.Errorf("%w: %s", workflow.ErrHookNotFound, r.Error)
+	case r.Status == http.StatusRequestEntityTooLarge:
+		return fmt.Errorf("%w: %s", workflow.ErrPayloadTooLarge, r.Error)
+	default:
+		return fmt.Errorf("hookflow: resume failed with status %d: %s", r.Status, r.Error)
+	}
 }
 
 // maxResumeBody bounds the resume request: the payload limit plus room for the envelope.

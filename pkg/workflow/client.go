@@ -22,6 +22,18 @@ type ClientOptions struct {
 	// MaxPayloadBytes limits hook payloads (as JSON) and webhook request bodies; default
 	// DefaultMaxPayloadBytes (256 KiB). Larger ones are refused and nothing is stored.
 	MaxPayloadBytes int64
+	// Resumer, when set, carries ResumeHook calls (and HookDefinition.Resume) instead of the
+	// backend: for example pkg/lambdaresume, which invokes the resume Lambda, so the caller
+	// needs lambda:InvokeFunction rather than access to the table and queue. The payload is
+	// still checked for size and serializability here; the resume function validates it.
+	Resumer Resumer
+}
+
+// Resumer delivers a hook payload on a Client's behalf, with the same outcomes as the direct
+// path: a ResumeResult, or an error matching ErrHookNotFound, ErrPayloadTooLarge or
+// ErrInvalidArgument, or a *ValidationError.
+type Resumer interface {
+	Resume(ctx context.Context, token string, payload json.RawMessage, idempotencyKey string) (ResumeResult, error)
 }
 
 // Client starts runs, resumes hooks and inspects runs, from outside workflow code. It is safe

@@ -58,6 +58,12 @@ func (c *Client) ResumeHook(ctx context.Context, token string, payload any, opts
 			opt(&o)
 		}
 	}
+	if c.opts.Resumer != nil {
+		if token == "" {
+			return ResumeResult{}, fmt.Errorf("%w: empty token", ErrHookNotFound)
+		}
+		return c.opts.Resumer.Resume(ctx, token, raw, o.idempotencyKey)
+	}
 	tok, data, err := c.lookup(ctx, token, backend.TokenHook)
 	if errors.Is(err, ErrHookNotFound) && o.idempotencyKey != "" {
 		// A retry that comes after the hook closed still gets the first result.
