@@ -212,3 +212,31 @@ func TestRetryDelayBacksOffAndCaps(t *testing.T) {
 	require.Equal(t, time.Hour, retryDelay(err, time.Second, 40))
 	require.Equal(t, 7*time.Millisecond, retryDelay(RetryAfter(err, 7*time.Millisecond), time.Second, 3))
 }
+
+// A run that ends holding more hooks than one commit may release releases them in chunks.
+func TestRunEndingWithManyHooksReleasesThemAll(t *testing.T) {
+	t.Parallel()
+	b, clock, reg, _ := setup(t)
+	ctx := t.Context()
+	require.NoError(t, reg.Register("many-hooks", func(c *Ctx, _ json.RawMessage) (json.RawMessage, error) {
+		for i := range 130 {
+			if _, err := CreateHook(c, HookSpec{Token: fmt.Sprintf("tok-%03d", i), Kind: backend.TokenHook}); err != nil {
+				return nil, err
+			}
+		}
+		return json.RawMessage(`"done"`), nil
+	}))
+	e := newEngine(b, clock, reg)
+	t.Cleanup(e.Close)
+	_, _, err := StartRun(ctx, b, clock, "many-hooks", "r1", nil)
+	require.NoError(t, err)
+	res, err := e.Turn(ctx, "r1")
+	require.NoError(t, err)
+	require.Equal(t, backend.StatusCompleted, res.Status)
+	toks, err := b.ListTokens(ctx, "")
+	require.NoError(t, err)
+	require.Empty(t, toks)
+	run, err := b.GetRun(ctx, "r1")
+	require.NoError(t, err)
+	require.EqualValues(t, 1+130+2+1, run.Version, "one commit per claim, two chunks of 48 releases, the final commit with the last 34")
+}

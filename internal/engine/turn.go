@@ -218,6 +218,9 @@ func (x *executor) finish(status backend.RunStatus, evType string, output []byte
 		}
 	}
 	x.closeHooks()
+	if err := x.commitSideItemsInChunks(); err != nil {
+		return TurnResult{}, err
+	}
 	errRaw := EncodeError(runErr)
 	x.record(evType, "", runEndData{Output: output, Error: errRaw})
 	if err := x.commit(status, time.Time{}, output, errRaw); err != nil {
@@ -225,6 +228,32 @@ func (x *executor) finish(status backend.RunStatus, evType string, output []byte
 	}
 	x.eng.logger.Info("run ended", "run_id", x.runID, "workflow", x.workflow, "status", string(status))
 	return TurnResult{Status: status}, nil
+}
+
+// maxSideItems bounds the token releases and responses of one commit, so that a run holding
+// many hooks still ends within a driver's transaction limits (DynamoDB: 100 items).
+const maxSideItems = 48
+
+// commitSideItemsInChunks commits token releases and responses ahead of the final commit when
+// there are too many for one. Releasing a token early is safe: the run is ending.
+func (x *executor) commitSideItemsInChunks() error {
+	for len(x.releases)+len(x.responses) > maxSideItems {
+		now := x.eng.clock.Now().UTC()
+		c := backend.Commit{RunID: x.runID, Version: x.version, Status: backend.StatusRunning, DueAt: now, Now: now}
+		n := min(len(x.releases), maxSideItems)
+		c.ReleaseTokens, x.releases = x.releases[:n], x.releases[n:]
+		m := min(len(x.responses), maxSideItems-n)
+		c.PutResponses, x.responses = x.responses[:m], x.responses[m:]
+		if err := x.eng.b.Commit(x.turnCtx, c); err != nil {
+			if errors.Is(err, backend.ErrVersionConflict) {
+				return fmt.Errorf("%w: %v", errStale, err)
+			}
+			return err
+		}
+		x.version++
+		x.status, x.dueAt = c.Status, c.DueAt
+	}
+	return nil
 }
 
 // commit writes everything pending in one conditional commit.
