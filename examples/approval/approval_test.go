@@ -2,7 +2,6 @@ package approval_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -17,49 +16,6 @@ import (
 	"github.com/hookflow/hookflow/pkg/workflow"
 	"github.com/hookflow/hookflow/pkg/workflow/workflowtest"
 )
-
-// modes runs fn with runs kept warm between turns, and with every turn replaying history.
-func modes(t *testing.T, fn func(t *testing.T, opts workflowtest.Options)) {
-	t.Helper()
-	for _, m := range []struct {
-		name string
-		opts workflowtest.Options
-	}{
-		{"warm", workflowtest.Options{}},
-		{"replay every turn", workflowtest.Options{ReplayEveryTurn: true}},
-	} {
-		t.Run(m.name, func(t *testing.T) {
-			t.Parallel()
-			fn(t, m.opts)
-		})
-	}
-}
-
-func eventTypes(t *testing.T, c *workflow.Client, runID string) []string {
-	t.Helper()
-	evs, err := c.ListEvents(context.Background(), runID)
-	require.NoError(t, err)
-	types := make([]string, len(evs))
-	for i, e := range evs {
-		types[i] = e.Type
-	}
-	return types
-}
-
-// replays checks that the current code replays the run's recorded history.
-func replays(t *testing.T, c *workflow.Client, w workflow.Registrable, runID string) {
-	t.Helper()
-	evs, err := c.ListEvents(context.Background(), runID)
-	require.NoError(t, err)
-	require.NoError(t, workflow.ReplayHistory(w, runID, evs))
-}
-
-func status(t *testing.T, c *workflow.Client, runID string) workflow.RunStatus {
-	t.Helper()
-	info, err := c.GetRun(context.Background(), runID)
-	require.NoError(t, err)
-	return info.Status
-}
 
 type httpResult struct {
 	status int
@@ -89,7 +45,7 @@ func request(doc string, approvals int) approval.Request {
 
 func TestTwoApprovalsPublish(t *testing.T) {
 	t.Parallel()
-	modes(t, func(t *testing.T, opts workflowtest.Options) {
+	workflowtest.Modes(t, func(t *testing.T, opts workflowtest.Options) {
 		pub := &approval.FakePublisher{}
 		wf := approval.New(pub)
 		env := workflowtest.NewWithOptions(t, opts, wf)
@@ -126,7 +82,7 @@ func TestTwoApprovalsPublish(t *testing.T) {
 		_, err = approval.Hook.Resume(ctx, c, approval.Token("RFC-7"), approval.Approval{Approved: true, By: "grace"})
 		require.NoError(t, err)
 		env.WaitIdle()
-		require.Equal(t, workflow.StatusWaiting, status(t, c, run.ID()))
+		require.Equal(t, workflow.StatusWaiting, env.Status(run.ID()))
 		require.Empty(t, pub.Published())
 
 		_, err = approval.Hook.Resume(ctx, c, approval.Token("RFC-7"), approval.Approval{Approved: true, By: "linus", Comment: "lgtm"})
@@ -155,17 +111,17 @@ func TestTwoApprovalsPublish(t *testing.T) {
 			"hook_disposed", // released before publishing
 			"step_completed",
 			"run_completed",
-		}, eventTypes(t, c, run.ID()))
+		}, env.EventTypes(run.ID()))
 		require.Empty(t, env.OpenHooks())
 		_, err = c.ResumeHook(ctx, approval.Token("RFC-7"), approval.Approval{Approved: true, By: "late"})
 		require.ErrorIs(t, err, workflow.ErrHookNotFound)
-		replays(t, c, wf, run.ID())
+		env.RequireReplay(wf, run.ID())
 	})
 }
 
 func TestOneRejectionEndsTheReview(t *testing.T) {
 	t.Parallel()
-	modes(t, func(t *testing.T, opts workflowtest.Options) {
+	workflowtest.Modes(t, func(t *testing.T, opts workflowtest.Options) {
 		pub := &approval.FakePublisher{}
 		wf := approval.New(pub)
 		env := workflowtest.NewWithOptions(t, opts, wf)
@@ -188,14 +144,14 @@ func TestOneRejectionEndsTheReview(t *testing.T) {
 		}, out.Reviews)
 		require.Empty(t, out.Publication)
 		require.Empty(t, pub.Published(), "a rejected document is not published")
-		require.NotContains(t, eventTypes(t, c, run.ID()), "step_completed")
-		replays(t, c, wf, run.ID())
+		require.NotContains(t, env.EventTypes(run.ID()), "step_completed")
+		env.RequireReplay(wf, run.ID())
 	})
 }
 
 func TestReviewExpires(t *testing.T) {
 	t.Parallel()
-	modes(t, func(t *testing.T, opts workflowtest.Options) {
+	workflowtest.Modes(t, func(t *testing.T, opts workflowtest.Options) {
 		pub := &approval.FakePublisher{}
 		wf := approval.New(pub)
 		env := workflowtest.NewWithOptions(t, opts, wf)
@@ -211,7 +167,7 @@ func TestReviewExpires(t *testing.T) {
 
 		// Each wait has its own 48 h: 47 h after grace's review the run still waits.
 		env.AdvanceTime(47 * time.Hour)
-		require.Equal(t, workflow.StatusWaiting, status(t, c, run.ID()))
+		require.Equal(t, workflow.StatusWaiting, env.Status(run.ID()))
 		env.AdvanceTime(time.Hour)
 
 		out, err := run.Result(ctx)
@@ -227,10 +183,10 @@ func TestReviewExpires(t *testing.T) {
 			"timer_created", "hook_received", // grace, within the first 48 h
 			"timer_created", "timer_fired", "hook_timed_out", // nobody else within the next 48 h
 			"hook_disposed", "run_completed",
-		}, eventTypes(t, c, run.ID()))
+		}, env.EventTypes(run.ID()))
 		_, err = c.ResumeHook(ctx, approval.Token("RFC-9"), approval.Approval{Approved: true, By: "linus"})
 		require.ErrorIs(t, err, workflow.ErrHookNotFound, "the token was released")
-		replays(t, c, wf, run.ID())
+		env.RequireReplay(wf, run.ID())
 	})
 }
 
@@ -243,7 +199,7 @@ func TestInvalidDecisionsAreRejectedBeforeAnythingIsStored(t *testing.T) {
 	require.NoError(t, err)
 	env.WaitIdle()
 	token := approval.Token("RFC-10")
-	before := eventTypes(t, c, run.ID())
+	before := env.EventTypes(run.ID())
 
 	// The schema stored with the token is checked by Client.ResumeHook, which knows nothing of
 	// Approval: "approved" is not a boolean and "by" is missing.
@@ -279,7 +235,7 @@ func TestInvalidDecisionsAreRejectedBeforeAnythingIsStored(t *testing.T) {
 	require.NoError(t, err)
 	require.Zero(t, info.Deliveries, "nothing was stored")
 	env.WaitIdle()
-	require.Equal(t, before, eventTypes(t, c, run.ID()))
+	require.Equal(t, before, env.EventTypes(run.ID()))
 
 	_, err = approval.Hook.Resume(ctx, c, token, approval.Approval{Approved: true, By: "grace"})
 	require.NoError(t, err)
@@ -287,7 +243,7 @@ func TestInvalidDecisionsAreRejectedBeforeAnythingIsStored(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, approval.Approved, out.Outcome)
 	require.Equal(t, "pub-RFC-10", out.Publication)
-	replays(t, c, wf, run.ID())
+	env.RequireReplay(wf, run.ID())
 }
 
 func TestSecondReviewOfTheSameDocumentConflicts(t *testing.T) {
@@ -306,8 +262,8 @@ func TestSecondReviewOfTheSameDocumentConflicts(t *testing.T) {
 	require.ErrorAs(t, err, &conflict)
 	require.Equal(t, first.ID(), conflict.RunID)
 	require.Equal(t, approval.Token("RFC-11"), conflict.Token)
-	require.Equal(t, []string{"run_created", "hook_conflict", "run_failed"}, eventTypes(t, c, second.ID()))
-	replays(t, c, wf, second.ID())
+	require.Equal(t, []string{"run_created", "hook_conflict", "run_failed"}, env.EventTypes(second.ID()))
+	env.RequireReplay(wf, second.ID())
 
 	// The first run keeps its token and finishes normally.
 	_, err = approval.Hook.Resume(ctx, c, approval.Token("RFC-11"), approval.Approval{Approved: true, By: "grace"})

@@ -22,40 +22,6 @@ const sha = "9f2c4e1b7a3d5c6e8f0a1b2c3d4e5f60718293a4"
 
 var input = deploy.Input{Repo: "octo-org/shop", Branch: "main", Environment: "production"}
 
-func modes(t *testing.T, fn func(t *testing.T, opts workflowtest.Options)) {
-	t.Helper()
-	for _, m := range []struct {
-		name string
-		opts workflowtest.Options
-	}{
-		{"warm", workflowtest.Options{}},
-		{"replay every turn", workflowtest.Options{ReplayEveryTurn: true}},
-	} {
-		t.Run(m.name, func(t *testing.T) {
-			t.Parallel()
-			fn(t, m.opts)
-		})
-	}
-}
-
-func eventTypes(t *testing.T, c *workflow.Client, runID string) []string {
-	t.Helper()
-	evs, err := c.ListEvents(context.Background(), runID)
-	require.NoError(t, err)
-	types := make([]string, len(evs))
-	for i, e := range evs {
-		types[i] = e.Type
-	}
-	return types
-}
-
-func replays(t *testing.T, c *workflow.Client, w workflow.Registrable, runID string) {
-	t.Helper()
-	evs, err := c.ListEvents(context.Background(), runID)
-	require.NoError(t, err)
-	require.NoError(t, workflow.ReplayHistory(w, runID, evs))
-}
-
 // webhookURL waits for the run's webhook and returns its URL, which points at the Env's
 // webhook server.
 func webhookURL(t *testing.T, env *workflowtest.Env, runID string) string {
@@ -127,7 +93,7 @@ func doSend(ctx context.Context, method, url, event, body string, sign []byte, h
 
 func TestDeployAnswersEveryCallerAndDeploysThePushToMain(t *testing.T) {
 	t.Parallel()
-	modes(t, func(t *testing.T, opts workflowtest.Options) {
+	workflowtest.Modes(t, func(t *testing.T, opts workflowtest.Options) {
 		deployer := &deploy.FakeDeployer{}
 		wf := deploy.New(deploy.Config{Secret: secret, Deployer: deployer})
 		env := workflowtest.NewWithOptions(t, opts, wf)
@@ -188,8 +154,8 @@ func TestDeployAnswersEveryCallerAndDeploysThePushToMain(t *testing.T) {
 			want = append(want, "hook_received", "response_sent")
 		}
 		want = append(want, "step_completed", "hook_disposed", "run_completed")
-		require.Equal(t, want, eventTypes(t, c, run.ID()))
-		replays(t, c, wf, run.ID())
+		require.Equal(t, want, env.EventTypes(run.ID()))
+		env.RequireReplay(wf, run.ID())
 
 		got = send(t, http.MethodPost, url, "push", toMain, secret, nil)
 		require.Equal(t, http.StatusNotFound, got.status, "the run ended: its webhook is gone")
@@ -235,8 +201,8 @@ func TestDeployRetriedDeliveryIsAnsweredAgainButReceivedOnce(t *testing.T) {
 		"hook_received", "response_sent", // the feature push, once
 		"hook_received", "response_sent", // the push to main
 		"step_completed", "hook_disposed", "run_completed",
-	}, eventTypes(t, c, run.ID()))
-	replays(t, c, wf, run.ID())
+	}, env.EventTypes(run.ID()))
+	env.RequireReplay(wf, run.ID())
 }
 
 func TestDeployWithoutSecretAcceptsUnsignedPushes(t *testing.T) {
@@ -310,6 +276,6 @@ func TestPushDuringARetriedDeployGetsTheFallbackWhenTheWebhookCloses(t *testing.
 		"step_retrying", // the deployer is busy
 		"hook_received", // the second push, never answered by the workflow
 		"step_completed", "hook_disposed", "run_completed",
-	}, eventTypes(t, c, run.ID()))
-	replays(t, c, wf, run.ID())
+	}, env.EventTypes(run.ID()))
+	env.RequireReplay(wf, run.ID())
 }

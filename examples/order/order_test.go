@@ -1,7 +1,6 @@
 package order_test
 
 import (
-	"context"
 	"testing"
 	"time"
 
@@ -19,24 +18,6 @@ func newOrder(id string) order.Order {
 		ID: id, Email: "ada@example.com", SKU: "BOOK-42", Quantity: 1,
 		AmountCents: 2599, Card: "4242-4242-4242-4242", ShipAfter: 3 * day,
 	}
-}
-
-func eventTypes(t *testing.T, c *workflow.Client, runID string) []string {
-	t.Helper()
-	evs, err := c.ListEvents(context.Background(), runID)
-	require.NoError(t, err)
-	types := make([]string, len(evs))
-	for i, e := range evs {
-		types[i] = e.Type
-	}
-	return types
-}
-
-func status(t *testing.T, c *workflow.Client, runID string) workflow.RunStatus {
-	t.Helper()
-	info, err := c.GetRun(context.Background(), runID)
-	require.NoError(t, err)
-	return info.Status
 }
 
 func TestOrderFulfilment(t *testing.T) {
@@ -63,13 +44,13 @@ func TestOrderFulfilment(t *testing.T) {
 			env.WaitIdle()
 			require.Equal(t, 1, fakes.Warehouse.Calls("reserve"))
 			require.Equal(t, 1, fakes.Gateway.Calls("charge"))
-			require.Equal(t, workflow.StatusWaiting, status(t, c, run.ID()))
+			require.Equal(t, workflow.StatusWaiting, env.Status(run.ID()))
 
 			// The retry succeeds, then the order sleeps until the shipping window.
 			env.AdvanceTime(time.Second)
 			require.Equal(t, 2, fakes.Gateway.Calls("charge"))
 			require.Equal(t, 0, fakes.Carrier.Calls("ship"))
-			require.Equal(t, workflow.StatusWaiting, status(t, c, run.ID()))
+			require.Equal(t, workflow.StatusWaiting, env.Status(run.ID()))
 
 			// Three days pass in an instant.
 			env.AdvanceTime(3 * day)
@@ -100,8 +81,8 @@ func TestOrderFulfilment(t *testing.T) {
 				"step_completed", // ship
 				"step_completed", // send-confirmation
 				"run_completed",
-			}, eventTypes(t, c, run.ID()))
-			require.Equal(t, workflow.StatusCompleted, status(t, c, run.ID()))
+			}, env.EventTypes(run.ID()))
+			require.Equal(t, workflow.StatusCompleted, env.Status(run.ID()))
 
 			evs, err := c.ListEvents(ctx, run.ID())
 			require.NoError(t, err)
@@ -125,7 +106,7 @@ func TestOrderDeclinedCardReleasesStock(t *testing.T) {
 
 	_, err = run.Result(ctx)
 	require.ErrorContains(t, err, "card declined")
-	require.Equal(t, workflow.StatusFailed, status(t, c, run.ID()))
+	require.Equal(t, workflow.StatusFailed, env.Status(run.ID()))
 
 	require.Equal(t, 1, fakes.Gateway.Calls("charge"), "a declined card is not retried")
 	require.Equal(t, 1, fakes.Warehouse.Calls("release"), "the reservation is given back")
@@ -137,5 +118,5 @@ func TestOrderDeclinedCardReleasesStock(t *testing.T) {
 		"step_failed",    // charge-card: Fatal
 		"step_completed", // release-stock
 		"run_failed",
-	}, eventTypes(t, c, run.ID()))
+	}, env.EventTypes(run.ID()))
 }

@@ -111,5 +111,5 @@ func TestBadDurableCallsReturnErrors(t *testing.T) {
 	require.Contains(t, r.Unserializable, "not serializable to JSON")
 	require.Contains(t, r.Unserializable, "after 1 attempt", "an unserializable result is not retried")
 	require.Contains(t, r.CalledFromStep, "must be called from workflow code")
-	replays(t, env.Client(), wf, run.ID())
+	env.RequireReplay(wf, run.ID())
 }

@@ -1,10 +1,7 @@
 package workflow_test
 
 import (
-	"context"
 	"testing"
-
-	"github.com/stretchr/testify/require"
 
 	"github.com/hookflow/hookflow/pkg/workflow"
 	"github.com/hookflow/hookflow/pkg/workflow/workflowtest"
@@ -28,31 +25,4 @@ func modes(t *testing.T, fn func(t *testing.T, newEnv func(ws ...workflow.Regist
 			})
 		})
 	}
-}
-
-// eventTypes lists the types of a run's history.
-func eventTypes(t *testing.T, c *workflow.Client, runID string) []string {
-	t.Helper()
-	evs, err := c.ListEvents(context.Background(), runID)
-	require.NoError(t, err)
-	types := make([]string, len(evs))
-	for i, e := range evs {
-		types[i] = e.Type
-	}
-	return types
-}
-
-// replays checks that the run's full history replays cleanly against the workflow's code.
-func replays(t *testing.T, c *workflow.Client, w workflow.Registrable, runID string) {
-	t.Helper()
-	evs, err := c.ListEvents(context.Background(), runID)
-	require.NoError(t, err)
-	require.NoError(t, workflow.ReplayHistory(w, runID, evs))
-}
-
-func status(t *testing.T, c *workflow.Client, runID string) workflow.RunStatus {
-	t.Helper()
-	info, err := c.GetRun(context.Background(), runID)
-	require.NoError(t, err)
-	return info.Status
 }

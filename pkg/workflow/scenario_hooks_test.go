@@ -73,10 +73,10 @@ func TestScenarioHookResolvesOnResume(t *testing.T) {
 		out, err := run.Result(ctx)
 		require.NoError(t, err)
 		require.Equal(t, "approved: ship it", out)
-		require.Equal(t, []string{"run_created", "hook_created", "hook_received", "hook_disposed", "run_completed"}, eventTypes(t, c, run.ID()))
+		require.Equal(t, []string{"run_created", "hook_created", "hook_received", "hook_disposed", "run_completed"}, env.EventTypes(run.ID()))
 		_, err = c.GetHookByToken(ctx, token)
 		require.ErrorIs(t, err, workflow.ErrHookNotFound, "the run disposed its hook")
-		replays(t, c, approvalFlow, run.ID())
+		env.RequireReplay(approvalFlow, run.ID())
 	})
 }
 
@@ -119,7 +119,7 @@ func TestScenarioSeveralPayloadsInOrderThroughAll(t *testing.T) {
 		out, err := run.Result(ctx)
 		require.NoError(t, err)
 		require.Equal(t, []int{10, 20, 30, 40, 50}, out)
-		replays(t, c, collect, run.ID())
+		env.RequireReplay(collect, run.ID())
 	})
 }
 
@@ -154,7 +154,7 @@ func TestScenarioPayloadsBeforeTheAwaitAreBufferedFIFO(t *testing.T) {
 			require.NoError(t, err)
 			env.AdvanceTime(time.Minute)
 		}
-		require.Equal(t, workflow.StatusWaiting, status(t, c, run.ID()))
+		require.Equal(t, workflow.StatusWaiting, env.Status(run.ID()))
 		info, err := c.GetHookByToken(ctx, "orders:r-late")
 		require.NoError(t, err)
 		require.Equal(t, 3, info.Deliveries)
@@ -165,8 +165,8 @@ func TestScenarioPayloadsBeforeTheAwaitAreBufferedFIFO(t *testing.T) {
 		require.Equal(t, []string{
 			"run_created", "hook_created", "timer_created",
 			"hook_received", "hook_received", "hook_received", "timer_fired", "run_completed",
-		}, eventTypes(t, c, run.ID()))
-		replays(t, c, wf, run.ID())
+		}, env.EventTypes(run.ID()))
+		env.RequireReplay(wf, run.ID())
 	})
 }
 
@@ -239,8 +239,8 @@ func TestScenarioCustomTokenAcrossRuns(t *testing.T) {
 			_, ok := processed.Load(k)
 			require.True(t, ok, k)
 		}
-		replays(t, c, bot, first.ID())
-		replays(t, c, bot, second.ID())
+		env.RequireReplay(bot, first.ID())
+		env.RequireReplay(bot, second.ID())
 	})
 }
 
@@ -262,8 +262,8 @@ func TestScenarioSecondRunOnALiveTokenConflicts(t *testing.T) {
 		require.ErrorAs(t, err, &conflict, "CreateHook fails at once, not at the next await")
 		require.Equal(t, first.ID(), conflict.RunID)
 		require.Equal(t, "slack_messages:C9", conflict.Token)
-		require.Equal(t, []string{"run_created", "hook_conflict", "run_failed"}, eventTypes(t, c, second.ID()))
-		replays(t, c, bot, second.ID())
+		require.Equal(t, []string{"run_created", "hook_conflict", "run_failed"}, env.EventTypes(second.ID()))
+		env.RequireReplay(bot, second.ID())
 
 		info, err := c.GetHookByToken(ctx, "slack_messages:C9")
 		require.NoError(t, err)
@@ -306,7 +306,7 @@ func TestScenarioTokenReusableAfterDisposeWhileRunContinues(t *testing.T) {
 		_, err = c.ResumeHook(ctx, "channel:C1", SlackMessage{Text: "over to you"})
 		require.NoError(t, err)
 		env.WaitIdle()
-		require.Equal(t, workflow.StatusWaiting, status(t, c, first.ID()), "the first run sleeps on")
+		require.Equal(t, workflow.StatusWaiting, env.Status(first.ID()), "the first run sleeps on")
 
 		_, err = c.ResumeHook(ctx, "channel:C1", SlackMessage{Text: "too late"})
 		require.ErrorIs(t, err, workflow.ErrHookNotFound, "resume after dispose")
@@ -322,7 +322,7 @@ func TestScenarioTokenReusableAfterDisposeWhileRunContinues(t *testing.T) {
 		out, err := first.Result(ctx)
 		require.NoError(t, err)
 		require.Equal(t, "handed off after over to you", out)
-		replays(t, c, handoff, first.ID())
+		env.RequireReplay(handoff, first.ID())
 		require.NoError(t, c.CancelRun(ctx, second.ID()))
 		env.WaitIdle()
 		_, err = c.GetHookByToken(ctx, "channel:C1")
@@ -374,7 +374,7 @@ func TestScenarioSelectNextAgainstTimerLosesNothing(t *testing.T) {
 		out, err := run.Result(ctx)
 		require.NoError(t, err)
 		require.Equal(t, []string{"tick", "a", "b", "c"}, out)
-		replays(t, c, wf, run.ID())
+		env.RequireReplay(wf, run.ID())
 	})
 }
 
@@ -405,7 +405,7 @@ func TestScenarioReceiveTimeout(t *testing.T) {
 		_, err = c.ResumeHook(ctx, token, Approval{Approved: true, Comment: "just in time"})
 		require.NoError(t, err)
 		env.AdvanceTime(23 * time.Hour) // the first receive's timer was cancelled: no wake-up here
-		require.Equal(t, workflow.StatusWaiting, status(t, c, run.ID()))
+		require.Equal(t, workflow.StatusWaiting, env.Status(run.ID()))
 		env.AdvanceTime(time.Hour)
 		out, err := run.Result(ctx)
 		require.NoError(t, err)
@@ -413,8 +413,8 @@ func TestScenarioReceiveTimeout(t *testing.T) {
 		require.Equal(t, []string{
 			"run_created", "hook_created", "timer_created", "hook_received",
 			"timer_created", "timer_fired", "hook_timed_out", "run_completed",
-		}, eventTypes(t, c, run.ID()))
-		replays(t, c, wf, run.ID())
+		}, env.EventTypes(run.ID()))
+		env.RequireReplay(wf, run.ID())
 	})
 }
 
@@ -449,7 +449,7 @@ func TestScenarioDefineHookRejectsInvalidPayloads(t *testing.T) {
 	run, err := workflow.Start(ctx, c, refunds, "o-1")
 	require.NoError(t, err)
 	env.WaitIdle()
-	before := eventTypes(t, c, run.ID())
+	before := env.EventTypes(run.ID())
 
 	// The schema derived from Refund (stored with the token) is checked in every resume path.
 	_, err = c.ResumeHook(ctx, "refund:o-1", map[string]any{"orderId": 7})
@@ -469,7 +469,7 @@ func TestScenarioDefineHookRejectsInvalidPayloads(t *testing.T) {
 	require.NoError(t, err)
 	require.Zero(t, info.Deliveries, "nothing was stored")
 	env.WaitIdle()
-	require.Equal(t, before, eventTypes(t, c, run.ID()))
+	require.Equal(t, before, env.EventTypes(run.ID()))
 
 	_, err = refundHook.Resume(ctx, c, "refund:o-1", Refund{OrderID: "o-1", Cents: 1250})
 	require.NoError(t, err)
@@ -553,7 +553,7 @@ func TestScenarioConcurrentResumesDeliveredExactlyOnce(t *testing.T) {
 	}
 	require.Equal(t, want, out)
 	received := 0
-	for _, typ := range eventTypes(t, c, run.ID()) {
+	for _, typ := range env.EventTypes(run.ID()) {
 		if typ == "hook_received" {
 			received++
 		}
@@ -622,5 +622,5 @@ func TestBadHookOptions(t *testing.T) {
 		require.Contains(t, out[i], want)
 	}
 	require.Empty(t, env.OpenHooks(), "no bad hook was created")
-	require.Equal(t, []string{"run_created", "run_completed"}, eventTypes(t, env.Client(), run.ID()))
+	require.Equal(t, []string{"run_created", "run_completed"}, env.EventTypes(run.ID()))
 }

@@ -51,8 +51,8 @@ func TestScenarioCoroutinesAreDeterministic(t *testing.T) {
 		out, err := run.Result(t.Context())
 		require.NoError(t, err)
 		results = append(results, out)
-		histories = append(histories, eventTypes(t, env.Client(), run.ID()))
-		replays(t, env.Client(), fanOut, run.ID())
+		histories = append(histories, env.EventTypes(run.ID()))
+		env.RequireReplay(fanOut, run.ID())
 	}
 	require.Equal(t, results[0], results[1])
 	require.Equal(t, results[0], results[2])
@@ -98,7 +98,7 @@ func TestScenarioChangedStepOrderIsNonDeterministic(t *testing.T) {
 	require.Equal(t, 2, nd.Position)
 	require.Contains(t, nd.Recorded, `step_completed s1 "reserve"`)
 	require.Contains(t, nd.Current, `step s1 "charge"`)
-	require.Equal(t, workflow.StatusFailed, status(t, env.Client(), run.ID()))
+	require.Equal(t, workflow.StatusFailed, env.Status(run.ID()))
 
 	// ReplayHistory finds the same problem before a deploy would.
 	evs, err := env.Client().ListEvents(ctx, run.ID())
@@ -156,7 +156,7 @@ func TestScenarioStartTwiceWithRunIDGivesOneRun(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "welcome ada", out)
 	require.EqualValues(t, 1, bodies.Load())
-	require.Equal(t, []string{"run_created", "run_completed"}, eventTypes(t, env.Client(), r1.ID()))
+	require.Equal(t, []string{"run_created", "run_completed"}, env.EventTypes(r1.ID()))
 
 	_, err = workflow.Start(ctx, env.Client(), other, "ada", workflow.WithRunID("onboard-ada"))
 	require.ErrorIs(t, err, workflow.ErrInvalidArgument, "the ID belongs to another workflow")

@@ -42,7 +42,7 @@ func TestScenarioStepsRunOnceAcrossReplays(t *testing.T) {
 		run, err := workflow.Start(ctx, env.Client(), wf, 10)
 		require.NoError(t, err)
 		env.WaitIdle()
-		require.Equal(t, workflow.StatusWaiting, status(t, env.Client(), run.ID()))
+		require.Equal(t, workflow.StatusWaiting, env.Status(run.ID()))
 		env.AdvanceTime(3 * time.Hour)
 
 		out, err := run.Result(ctx)
@@ -62,8 +62,8 @@ func TestScenarioStepsRunOnceAcrossReplays(t *testing.T) {
 			"step_completed", "timer_created", "timer_fired",
 			"step_completed", "timer_created", "timer_fired",
 			"run_completed",
-		}, eventTypes(t, env.Client(), run.ID()))
-		replays(t, env.Client(), wf, run.ID())
+		}, env.EventTypes(run.ID()))
+		env.RequireReplay(wf, run.ID())
 	})
 }
 
@@ -103,11 +103,11 @@ func TestScenarioStepRetriesWithBackoff(t *testing.T) {
 		evs, err := env.Client().ListEvents(ctx, run.ID())
 		require.NoError(t, err)
 		require.Equal(t, []string{"run_created", "step_retrying", "step_retrying", "step_completed", "run_completed"},
-			eventTypes(t, env.Client(), run.ID()))
+			env.EventTypes(run.ID()))
 		require.Contains(t, string(evs[1].Data), `"retryAt":"`+start.Add(time.Second).Format(time.RFC3339)+`"`)
 		require.Contains(t, string(evs[1].Data), "503 from upstream")
 		require.Contains(t, string(evs[3].Data), `"attempt":3`)
-		replays(t, env.Client(), wf, run.ID())
+		env.RequireReplay(wf, run.ID())
 	})
 }
 
@@ -145,7 +145,7 @@ func TestScenarioFatalStopsRetries(t *testing.T) {
 		require.EqualValues(t, 1, refunds.Load())
 		env.AdvanceTime(time.Hour) // nothing is left to retry
 		require.EqualValues(t, 1, charges.Load())
-		replays(t, env.Client(), wf, run.ID())
+		env.RequireReplay(wf, run.ID())
 	})
 }
 

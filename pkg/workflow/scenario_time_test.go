@@ -36,7 +36,7 @@ func TestScenarioThirtyDaySleep(t *testing.T) {
 		require.NoError(t, err)
 
 		env.AdvanceTime(29 * 24 * time.Hour)
-		require.Equal(t, workflow.StatusWaiting, status(t, env.Client(), run.ID()))
+		require.Equal(t, workflow.StatusWaiting, env.Status(run.ID()))
 		require.Zero(t, reminders.Load())
 
 		env.AdvanceTime(24 * time.Hour)
@@ -44,7 +44,7 @@ func TestScenarioThirtyDaySleep(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, "ada reminded after 720h0m0s", out)
 		require.EqualValues(t, 1, reminders.Load())
-		replays(t, env.Client(), wf, run.ID())
+		env.RequireReplay(wf, run.ID())
 	})
 }
 
@@ -85,12 +85,12 @@ func TestScenarioSleepUntil(t *testing.T) {
 	run, err := workflow.Start(t.Context(), env.Client(), wf, at)
 	require.NoError(t, err)
 	env.AdvanceTime(89 * time.Minute)
-	require.Equal(t, workflow.StatusWaiting, status(t, env.Client(), run.ID()))
+	require.Equal(t, workflow.StatusWaiting, env.Status(run.ID()))
 	env.AdvanceTime(time.Minute)
 	out, err := run.Result(t.Context())
 	require.NoError(t, err)
 	require.True(t, out.Equal(at), "woke at %s, want %s", out, at)
-	require.Equal(t, []string{"run_created", "timer_created", "timer_fired", "run_completed"}, eventTypes(t, env.Client(), run.ID()))
+	require.Equal(t, []string{"run_created", "timer_created", "timer_fired", "run_completed"}, env.EventTypes(run.ID()))
 }
 
 // selectWorkflow races a step whose first attempt asks to be retried in a minute against a
@@ -138,9 +138,9 @@ func TestScenarioSelectStepVersusTimer(t *testing.T) {
 				out, err := run.Result(t.Context())
 				require.NoError(t, err)
 				require.Equal(t, tc.want, out)
-				require.Equal(t, tc.types, eventTypes(t, env.Client(), run.ID()))
+				require.Equal(t, tc.types, env.EventTypes(run.ID()))
 				// Replaying the recorded history decides the same way, whatever the clock says.
-				replays(t, env.Client(), wf, run.ID())
+				env.RequireReplay(wf, run.ID())
 			})
 		})
 	}
@@ -163,15 +163,15 @@ func TestScenarioCancelStopsSleepingRun(t *testing.T) {
 		run, err := workflow.Start(ctx, c, wf, struct{}{})
 		require.NoError(t, err)
 		env.WaitIdle()
-		require.Equal(t, workflow.StatusWaiting, status(t, c, run.ID()))
+		require.Equal(t, workflow.StatusWaiting, env.Status(run.ID()))
 
 		require.NoError(t, c.CancelRun(ctx, run.ID()))
 		_, err = run.Result(ctx)
 		require.ErrorIs(t, err, workflow.ErrRunCancelled)
 		env.AdvanceTime(48 * time.Hour)
 		require.Zero(t, sent.Load(), "a cancelled run never runs again")
-		require.Equal(t, workflow.StatusCancelled, status(t, c, run.ID()))
-		require.Equal(t, []string{"run_created", "timer_created", "run_cancelled"}, eventTypes(t, c, run.ID()))
+		require.Equal(t, workflow.StatusCancelled, env.Status(run.ID()))
+		require.Equal(t, []string{"run_created", "timer_created", "run_cancelled"}, env.EventTypes(run.ID()))
 
 		require.NoError(t, c.CancelRun(ctx, run.ID()), "cancelling twice is a no-op")
 		require.ErrorIs(t, c.CancelRun(ctx, "run_does_not_exist"), workflow.ErrRunNotFound)

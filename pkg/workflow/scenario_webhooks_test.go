@@ -107,7 +107,7 @@ func TestScenarioWebhookAcceptsWith202AndTheWorkflowSeesTheRequest(t *testing.T)
 		require.Equal(t, "application/json", out.Header.Get("Content-Type"))
 		require.Equal(t, `{"event":"push"}`, out.Body)
 		require.True(t, out.URLOK)
-		replays(t, c, receiveOne, run.ID())
+		env.RequireReplay(receiveOne, run.ID())
 
 		again := send(t, http.MethodPost, url, "late", nil)
 		require.Equal(t, http.StatusNotFound, again.status, "the run ended: its webhook is gone")
@@ -153,7 +153,7 @@ func TestScenarioWebhookStaticResponse(t *testing.T) {
 		out, err := run.Result(ctx)
 		require.NoError(t, err)
 		require.Equal(t, []string{"one", "two"}, out)
-		replays(t, c, wf, run.ID())
+		env.RequireReplay(wf, run.ID())
 	})
 }
 
@@ -215,7 +215,7 @@ func TestScenarioWebhookManualResponseFromTheRequest(t *testing.T) {
 		out, err := run.Result(ctx)
 		require.NoError(t, err)
 		require.Equal(t, 2, out)
-		replays(t, c, echoManual, run.ID())
+		env.RequireReplay(echoManual, run.ID())
 	})
 }
 
