@@ -10,7 +10,7 @@ TEST_TIMEOUT ?= 10m
 .PHONY: help demo test test-unit test-localstack bench lint build tidy
 
 help: ## Show this help
-	@awk 'BEGIN {FS = ":.*?## "} /^[a-zA-Z_-]+:.*?## / {printf "  %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*?## "} /^[a-zA-Z_-]+:.*?## / {printf "  %-18s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 demo: ## Run an order, a webhook and a hook end to end on the embedded backend (~3 s)
 	$(GO) run ./examples/demo
@@ -40,7 +40,7 @@ bench: ## Run the benchmarks
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 lint: ## Check formatting, vet, and run golangci-lint when it is installed
-	@unformatted="$$(gofmt -l .)"; if [ -n "$$unformatted" ]; then \
+	@unformatted="$$(gofmt -l $$(git ls-files '*.go'))"; if [ -n "$$unformatted" ]; then \
 		echo "these files need gofmt -w:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
 	@if command -v golangci-lint >/dev/null 2>&1; then golangci-lint run ./...; \
@@ -58,3 +58,6 @@ build: ## Build the three Lambda functions (build/lambda/<fn>/bootstrap, linux/$
 
 tidy: ## Tidy go.mod and go.sum
 	$(GO) mod tidy
+
+# The CDK app: synth, cfn-lint, infra-test, deploy, deploy-localstack, destroy.
+include infra/infra.mk

@@ -122,7 +122,7 @@
 //	return req.RespondWith(ctx, workflow.JSONResponse(200, map[string]string{"queued": ev.Ref}))
 //
 // A manual caller is held until the response, or WebhookOptions.ResponseTimeout (25 s by
-// default, at most 29 s), then gets the FallbackResponse (504 by default); requests the
+// default, at most 27 s), then gets the FallbackResponse (504 by default); requests the
 // workflow will never answer (the webhook was disposed, the run ended) get the fallback at
 // once. Unknown tokens, disposed webhooks, ended runs and plain hooks' tokens get 404 with an
 // empty body; bodies over 256 KiB get 413; an Idempotency-Key header makes a retried delivery

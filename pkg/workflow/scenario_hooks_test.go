@@ -617,7 +617,7 @@ func TestBadHookOptions(t *testing.T) {
 	require.Len(t, out, 9)
 	for i, want := range []string{
 		"contains a space", "more than 512", "timeout -1s is negative", "metadata is not serializable",
-		"not both", "status 42 is not an HTTP status", "not between 0 and 29s", "nil hook", "<nil>",
+		"not both", "status 42 is not an HTTP status", "not between 0 and 27s", "nil hook", "<nil>",
 	} {
 		require.Contains(t, out[i], want)
 	}

@@ -450,3 +450,34 @@ func TestConcurrentWebhookCallers(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, n, out)
 }
+
+func TestManualWebhookAnswersBeforeTheCallersDeadline(t *testing.T) {
+	t.Parallel()
+	wf := workflow.Define("slow-answer", func(ctx workflow.Context, _ struct{}) (string, error) {
+		wh, err := workflow.CreateWebhook(ctx, workflow.WebhookOptions{Manual: true, ResponseTimeout: 20 * time.Second})
+		if err != nil {
+			return "", err
+		}
+		req, err := wh.Receive(ctx)
+		if err != nil {
+			return "", err
+		}
+		return string(req.Body), workflow.Sleep(ctx, time.Hour)
+	})
+	env := workflowtest.New(t, wf)
+	run, err := workflow.Start(t.Context(), env.Client(), wf, struct{}{})
+	require.NoError(t, err)
+	url := webhookURL(t, env, run.ID())
+	token := url[strings.LastIndex(url, "/")+1:]
+	// A Lambda's context ends before the webhook's 20 s: the fallback goes out a second ahead.
+	ctx, cancel := context.WithTimeout(t.Context(), 1500*time.Millisecond)
+	defer cancel()
+	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader("hi"))
+	require.NoError(t, err)
+	start := time.Now()
+	resp, err := env.Client().ResumeWebhook(ctx, token, req)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusGatewayTimeout, resp.StatusCode)
+	require.Less(t, time.Since(start), 1400*time.Millisecond)
+	require.NoError(t, ctx.Err(), "answered while the caller could still send it")
+}

@@ -18,8 +18,9 @@ const WebhookPath = "/.well-known/workflow/v1/webhook/"
 // Webhook response defaults and limits.
 const (
 	DefaultResponseTimeout = 25 * time.Second
-	// MaxResponseTimeout keeps a manual webhook's caller under API Gateway's 30 s limit.
-	MaxResponseTimeout = 29 * time.Second
+	// MaxResponseTimeout keeps a manual webhook's caller, and the fallback it gets, inside
+	// API Gateway's 29 s integration timeout and the webhook function's own timeout.
+	MaxResponseTimeout = 27 * time.Second
 )
 
 // Response is an HTTP response for a webhook's caller.
@@ -59,7 +60,7 @@ type WebhookOptions struct {
 	// Manual makes the workflow answer each request with Request.RespondWith; the caller is
 	// held until then, or until ResponseTimeout.
 	Manual bool
-	// ResponseTimeout is how long a manual webhook holds its caller; default 25s, at most 29s.
+	// ResponseTimeout is how long a manual webhook holds its caller; default 25s, at most 27s.
 	ResponseTimeout time.Duration
 	// FallbackResponse is sent in manual mode when the workflow has not answered in time, or
 	// will never answer (the webhook was disposed, the run ended); default 504, empty body.

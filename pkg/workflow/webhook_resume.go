@@ -132,12 +132,18 @@ func fullURL(r *http.Request) string {
 const (
 	firstPoll = time.Millisecond
 	maxPoll   = 100 * time.Millisecond
+	// fallbackMargin is kept before the context's deadline to send the fallback response.
+	fallbackMargin = time.Second
 )
 
 // awaitResponse polls the response record of a manual webhook delivery until it appears or
 // the webhook's ResponseTimeout passes, then returns the fallback.
 func (c *Client) awaitResponse(ctx context.Context, deliveryID string, cfg *webhookConfig) (Response, error) {
 	deadline := time.Now().Add(cfg.ResponseTimeout)
+	if dl, ok := ctx.Deadline(); ok && dl.Add(-fallbackMargin).Before(deadline) {
+		// The caller's context (a Lambda's deadline) ends first: leave time to send the fallback.
+		deadline = dl.Add(-fallbackMargin)
+	}
 	wait := firstPoll
 	for {
 		rec, err := c.b.GetResponse(ctx, deliveryID)

@@ -1,0 +1,63 @@
+package hookflow
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// The data-plane actions each function's role gets, from the calls pkg/backend/aws makes on
+// the paths the function takes. The table grants are explicit lists rather than the CDK's
+// GrantReadData/GrantWriteData, which add Scan, DeleteItem, BatchWriteItem and stream reads
+// to functions that never use them. DynamoDB authorizes each action of a TransactWriteItems
+// by the action it stands for (a Put as PutItem, a ConditionCheck as ConditionCheckItem);
+// there is no TransactWriteItems permission. Update these lists when the driver starts making
+// a new call: TestFunctionPolicies pins them.
+var (
+	// The webhook and resume functions look a token up, store an inbox item under the
+	// token's condition, and wake the run.
+	//   GetItem:            GetToken, GetIdempotency, GetResponse (manual webhook responses),
+	//                       readRun after a failed transaction (store.go)
+	//   PutItem:            PutInbox's transaction: the inbox item, the idempotency record
+	//   UpdateItem:         PutInbox's transaction: the token's delivery count
+	//   ConditionCheckItem: PutInbox's transaction: the run has not ended
+	inboxTableActions = []string{
+		"dynamodb:ConditionCheckItem",
+		"dynamodb:GetItem",
+		"dynamodb:PutItem",
+		"dynamodb:UpdateItem",
+	}
+
+	// The runner runs turns: it reads a run, its history, inbox and tokens, and commits.
+	//   GetItem:            GetRun, GetToken, getMeta (store.go)
+	//   BatchGetItem:       the run's token records (store.go batchGet)
+	//   Query:              ListEvents, ListInbox, the run's tokens (store.go, inbox.go)
+	//   PutItem, UpdateItem, DeleteItem, ConditionCheckItem:
+	//                       Commit's transactions and lease (commit.go), CreateRun (store.go)
+	//   BatchWriteItem:     deleting consumed inbox items (inbox.go deleteInboxDone)
+	runnerTableActions = []string{
+		"dynamodb:BatchGetItem",
+		"dynamodb:BatchWriteItem",
+		"dynamodb:ConditionCheckItem",
+		"dynamodb:DeleteItem",
+		"dynamodb:GetItem",
+		"dynamodb:PutItem",
+		"dynamodb:Query",
+		"dynamodb:UpdateItem",
+	}
+	// The runner's sweep queries the due index (due.go ListDue), and nothing else reads an
+	// index.
+	runnerIndexActions = []string{"dynamodb:Query"}
+
+	// Every function wakes runs (queue.go Enqueue). The runner's receive, delete and
+	// visibility calls are the event source mapping's, granted by the CDK's SqsEventSource.
+	queueSendActions = []string{"sqs:SendMessage"}
+)
+
+// allow returns a statement that allows actions on resources.
+func allow(actions []string, resources ...*string) awsiam.PolicyStatement {
+	return awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Effect:    awsiam.Effect_ALLOW,
+		Actions:   jsii.Strings(actions...),
+		Resources: &resources,
+	})
+}

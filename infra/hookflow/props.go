@@ -1,0 +1,173 @@
+package hookflow
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+)
+
+// DefaultCodeDir is where `make build` leaves the functions' binaries, relative to infra/
+// (the directory cdk runs the app in).
+const DefaultCodeDir = "../build/lambda"
+
+// The functions, and the names of their directories under Props.CodeDir.
+const (
+	FnWebhook = "webhook"
+	FnRunner  = "runner"
+	FnResume  = "resume"
+)
+
+// Props configures a Hookflow. The zero value deploys the defaults documented on each field.
+type Props struct {
+	// CodeDir holds webhook/bootstrap, runner/bootstrap and resume/bootstrap: linux/arm64
+	// binaries, as `make build` writes them. A relative path is resolved from the working
+	// directory (infra/ under cdk). Default DefaultCodeDir.
+	CodeDir string
+	// WebhookCode, RunnerCode and ResumeCode, when set, replace the function's code from
+	// CodeDir: a user's runner links the user's workflows, so it is usually built elsewhere.
+	WebhookCode, RunnerCode, ResumeCode awslambda.Code
+	// Architecture of the binaries. Default awslambda.Architecture_ARM_64(); x86_64 serves
+	// an emulator on an x86 machine (make deploy-localstack LAMBDA_ARCH=amd64).
+	Architecture awslambda.Architecture
+
+	// RemovalPolicy applies to the table and the log groups when the stack is deleted or they
+	// leave it: RETAIN or DESTROY (DynamoDB has no SNAPSHOT). Default
+	// awscdk.RemovalPolicy_RETAIN: runs and their histories outlive the stack.
+	RemovalPolicy awscdk.RemovalPolicy
+	// DeletionProtection refuses DeleteTable, from the stack or anyone else. Default true.
+	DeletionProtection *bool
+
+	// MaxReceiveCount is how often SQS delivers a wake message before it moves it to the
+	// dead-letter queue. Default 5.
+	MaxReceiveCount int
+	// VisibilityTimeout of the wake queue. Default six times RunnerTimeout, as AWS advises
+	// for a queue that feeds a function; it must exceed RunnerTimeout.
+	VisibilityTimeout time.Duration
+	// BatchSize is the number of wake messages per runner invocation. Default 10.
+	BatchSize int
+	// MaxConcurrency caps the runner invocations the queue drives at once, from 2 to 1000.
+	// Default 10.
+	MaxConcurrency int
+
+	// WebhookTimeout of the webhook function: it waits for manual responses, and must stay
+	// below API Gateway's 30-second integration limit. Default 29s.
+	WebhookTimeout time.Duration
+	// RunnerTimeout of the runner function: a turn runs steps inline and stops before it.
+	// Default 2m, at most 15m.
+	RunnerTimeout time.Duration
+	// ResumeTimeout of the resume function. Default 10s, at most 29s (API Gateway).
+	ResumeTimeout time.Duration
+	// Memory of the functions in MiB. Defaults: webhook 256, runner 512, resume 256.
+	WebhookMemoryMiB, RunnerMemoryMiB, ResumeMemoryMiB int
+
+	// SweepEvery is the period of the EventBridge schedule that makes the runner sweep for
+	// overdue runs. Default 1m (EventBridge's finest).
+	SweepEvery time.Duration
+	// SweepGrace sets HOOKFLOW_SWEEP_GRACE. Zero: the function's default (30s).
+	SweepGrace time.Duration
+	// MaxPayloadBytes sets HOOKFLOW_MAX_PAYLOAD_BYTES. Zero: the functions' default (256 KiB).
+	MaxPayloadBytes int
+	// LogLevel sets HOOKFLOW_LOG_LEVEL: debug, info, warn or error. Default info.
+	LogLevel string
+	// LogRetention of the functions' and the API's log groups. Default one month.
+	LogRetention awslogs.RetentionDays
+
+	// ThrottleRateLimit is the API's steady-state limit in requests per second, and
+	// ThrottleBurstLimit its burst. Defaults 100 and 200.
+	ThrottleRateLimit  float64
+	ThrottleBurstLimit int
+
+	// AlarmActions run when the dead-letter queue holds a message (an SNS topic, say).
+	AlarmActions []awscloudwatch.IAlarmAction
+}
+
+// withDefaults returns p with every unset field at its documented default, except
+// Architecture, whose default (a jsii object) newFunction picks: withDefaults and validate
+// make no jsii calls, so that tests may run them in parallel.
+func (p Props) withDefaults() Props {
+	p.CodeDir = cmp.Or(p.CodeDir, DefaultCodeDir)
+	p.RemovalPolicy = cmp.Or(p.RemovalPolicy, awscdk.RemovalPolicy_RETAIN)
+	if p.DeletionProtection == nil {
+		p.DeletionProtection = ptr(true)
+	}
+	p.MaxReceiveCount = cmp.Or(p.MaxReceiveCount, 5)
+	p.BatchSize = cmp.Or(p.BatchSize, 10)
+	p.MaxConcurrency = cmp.Or(p.MaxConcurrency, 10)
+	p.WebhookTimeout = cmp.Or(p.WebhookTimeout, 29*time.Second)
+	p.RunnerTimeout = cmp.Or(p.RunnerTimeout, 2*time.Minute)
+	p.ResumeTimeout = cmp.Or(p.ResumeTimeout, 10*time.Second)
+	p.VisibilityTimeout = cmp.Or(p.VisibilityTimeout, 6*p.RunnerTimeout)
+	p.WebhookMemoryMiB = cmp.Or(p.WebhookMemoryMiB, 256)
+	p.RunnerMemoryMiB = cmp.Or(p.RunnerMemoryMiB, 512)
+	p.ResumeMemoryMiB = cmp.Or(p.ResumeMemoryMiB, 256)
+	p.SweepEvery = cmp.Or(p.SweepEvery, time.Minute)
+	p.LogLevel = cmp.Or(p.LogLevel, "info")
+	p.LogRetention = cmp.Or(p.LogRetention, awslogs.RetentionDays_ONE_MONTH)
+	p.ThrottleRateLimit = cmp.Or(p.ThrottleRateLimit, 100)
+	p.ThrottleBurstLimit = cmp.Or(p.ThrottleBurstLimit, 200)
+	return p
+}
+
+// validate reports every invalid field of defaulted props at once.
+func (p Props) validate() error {
+	var errs []error
+	check := func(ok bool, format string, args ...any) {
+		if !ok {
+			errs = append(errs, fmt.Errorf(format, args...))
+		}
+	}
+	check(p.RemovalPolicy == awscdk.RemovalPolicy_RETAIN || p.RemovalPolicy == awscdk.RemovalPolicy_DESTROY,
+		"RemovalPolicy %s: must be RETAIN or DESTROY", p.RemovalPolicy)
+	check(p.MaxReceiveCount >= 1 && p.MaxReceiveCount <= 1000, "MaxReceiveCount %d: must be 1 to 1000", p.MaxReceiveCount)
+	check(p.BatchSize >= 1 && p.BatchSize <= 10, "BatchSize %d: must be 1 to 10 (a larger batch needs a batching window)", p.BatchSize)
+	check(p.MaxConcurrency >= 2 && p.MaxConcurrency <= 1000, "MaxConcurrency %d: must be 2 to 1000", p.MaxConcurrency)
+	check(wholeSeconds(p.WebhookTimeout) && p.WebhookTimeout < 30*time.Second,
+		"WebhookTimeout %s: must be whole seconds below API Gateway's 30s", p.WebhookTimeout)
+	check(wholeSeconds(p.ResumeTimeout) && p.ResumeTimeout < 30*time.Second,
+		"ResumeTimeout %s: must be whole seconds below API Gateway's 30s", p.ResumeTimeout)
+	check(wholeSeconds(p.RunnerTimeout) && p.RunnerTimeout <= 15*time.Minute,
+		"RunnerTimeout %s: must be whole seconds, at most 15m", p.RunnerTimeout)
+	check(wholeSeconds(p.VisibilityTimeout) && p.VisibilityTimeout > p.RunnerTimeout && p.VisibilityTimeout <= 12*time.Hour,
+		"VisibilityTimeout %s: must be whole seconds, above RunnerTimeout (%s) and at most 12h", p.VisibilityTimeout, p.RunnerTimeout)
+	for name, mib := range map[string]int{"WebhookMemoryMiB": p.WebhookMemoryMiB, "RunnerMemoryMiB": p.RunnerMemoryMiB, "ResumeMemoryMiB": p.ResumeMemoryMiB} {
+		check(mib >= 128 && mib <= 10240, "%s %d: must be 128 to 10240", name, mib)
+	}
+	check(p.SweepEvery >= time.Minute && p.SweepEvery%time.Minute == 0, "SweepEvery %s: must be whole minutes", p.SweepEvery)
+	check(p.SweepGrace >= 0, "SweepGrace %s: must not be negative", p.SweepGrace)
+	check(p.MaxPayloadBytes >= 0 && p.MaxPayloadBytes <= 300<<10, "MaxPayloadBytes %d: must be 0 (the default) to %d", p.MaxPayloadBytes, 300<<10)
+	switch p.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("LogLevel %q: must be debug, info, warn or error", p.LogLevel))
+	}
+	check(p.ThrottleRateLimit > 0, "ThrottleRateLimit %v: must be positive", p.ThrottleRateLimit)
+	check(p.ThrottleBurstLimit > 0, "ThrottleBurstLimit %d: must be positive", p.ThrottleBurstLimit)
+	for _, fn := range []struct {
+		name string
+		code awslambda.Code
+	}{{FnWebhook, p.WebhookCode}, {FnRunner, p.RunnerCode}, {FnResume, p.ResumeCode}} {
+		if fn.code != nil {
+			continue
+		}
+		path := filepath.Join(p.CodeDir, fn.name, "bootstrap")
+		if st, err := os.Stat(path); err != nil || !st.Mode().IsRegular() {
+			errs = append(errs, fmt.Errorf("%s is missing: run `make build` at the repository root, or set CodeDir", path))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("hookflow: invalid props:\n%w", err)
+	}
+	return nil
+}
+
+func wholeSeconds(d time.Duration) bool { return d > 0 && d%time.Second == 0 }
+
+func ptr[T any](v T) *T { return &v }

@@ -1,0 +1,28 @@
+package hookflow
+
+// The names the functions agree on with this stack. They are copies, not imports: importing
+// pkg/backend/aws and pkg/lambdafn would pull the AWS SDK, aws-lambda-go and the engine into
+// the CDK module (and make it require the root module at a version), for eight strings.
+// TestSchemaMatchesDriver parses the Go files that define the originals and fails when a copy
+// drifts.
+const (
+	// The table schema of pkg/backend/aws (keys.go; table.go's CreateTable builds the same table).
+	attrPK    = "pk"       // aws.AttrPK: partition key (S)
+	attrSK    = "sk"       // aws.AttrSK: sort key (S)
+	attrDuePK = "gsi1pk"   // aws.AttrDuePK: partition key of the due index (S)
+	attrDueSK = "gsi1sk"   // aws.AttrDueSK: sort key of the due index (S)
+	attrTTL   = "ttl"      // aws.AttrTTL: expiry in epoch seconds (N)
+	indexDue  = "gsi1-due" // aws.IndexDue: the sparse due index, keys only
+
+	// The functions' environment (pkg/lambdafn/config.go).
+	envTable           = "HOOKFLOW_TABLE"
+	envQueueURL        = "HOOKFLOW_QUEUE_URL"
+	envBaseURL         = "HOOKFLOW_BASE_URL"
+	envMaxPayloadBytes = "HOOKFLOW_MAX_PAYLOAD_BYTES"
+	envSweepGrace      = "HOOKFLOW_SWEEP_GRACE"
+	envLogLevel        = "HOOKFLOW_LOG_LEVEL"
+
+	// The HTTP routes (pkg/workflow.WebhookPath and pkg/webhook.ResumePath).
+	webhookPath = "/.well-known/workflow/v1/webhook/" // + {token}
+	resumePath  = "/.well-known/workflow/v1/resume"
+)

@@ -1,0 +1,75 @@
+package hookflow
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// StackProps configures a Stack.
+type StackProps struct {
+	awscdk.StackProps
+	Hookflow Props
+	// AlarmTopicArn, when set, is an SNS topic that the dead-letter alarm notifies.
+	AlarmTopicArn string
+}
+
+// Stack is hookflow deployed as a stack of its own: the Hookflow construct and the outputs a
+// user needs next. (A named field rather than an embedded awscdk.Stack: jsii takes a Go
+// struct for a CDK object only when it overrides one of its methods.)
+type Stack struct {
+	Stack    awscdk.Stack
+	Hookflow *Hookflow
+}
+
+// The stack's output names.
+const (
+	OutputWebhookBaseURL     = "WebhookBaseURL"
+	OutputWebhookURLTemplate = "WebhookURLTemplate"
+	OutputResumeEndpoint     = "ResumeEndpoint"
+	OutputResumeFunctionName = "ResumeFunctionName"
+	OutputTableName          = "TableName"
+	OutputQueueURL           = "QueueURL"
+	OutputDeadLetterQueueURL = "DeadLetterQueueURL"
+)
+
+// NewStack defines a stack holding a Hookflow, with its outputs.
+func NewStack(scope constructs.Construct, id *string, props *StackProps) *Stack {
+	var sp StackProps
+	if props != nil {
+		sp = *props
+	}
+	if sp.Description == nil {
+		sp.Description = jsii.String("hookflow: durable workflows with hooks and webhooks (API Gateway, Lambda, DynamoDB, SQS)")
+	}
+	stack := awscdk.NewStack(scope, id, &sp.StackProps)
+	hp := sp.Hookflow
+	if sp.AlarmTopicArn != "" {
+		topic := awssns.Topic_FromTopicArn(stack, jsii.String("AlarmTopic"), jsii.String(sp.AlarmTopicArn))
+		hp.AlarmActions = append([]awscloudwatch.IAlarmAction{awscloudwatchactions.NewSnsAction(topic)}, hp.AlarmActions...)
+	}
+	h := NewHookflow(stack, jsii.String("Hookflow"), &hp)
+
+	output := func(name string, value *string, description string) {
+		awscdk.NewCfnOutput(stack, jsii.String(name), &awscdk.CfnOutputProps{
+			Value:       value,
+			Description: jsii.String(description),
+		})
+	}
+	output(OutputWebhookBaseURL, h.BaseURL,
+		"The functions' HOOKFLOW_BASE_URL: a webhook's URL is this, then "+webhookPath+"<token>")
+	output(OutputWebhookURLTemplate, jsii.String(*h.BaseURL+webhookPath+"{token}"),
+		"Where webhook callers send requests (any method); Webhook.URL() gives each one's URL")
+	output(OutputResumeEndpoint, h.ResumeURL,
+		"POST {token, payload, idempotencyKey} here, signed with SigV4 (service execute-api)")
+	output(OutputResumeFunctionName, h.ResumeFunction.FunctionName(),
+		"Invoke with {token, payload, idempotencyKey} to resume a hook (lambda:InvokeFunction)")
+	output(OutputTableName, h.Table.TableName(), "The DynamoDB table (HOOKFLOW_TABLE)")
+	output(OutputQueueURL, h.Queue.QueueUrl(), "The SQS wake queue (HOOKFLOW_QUEUE_URL)")
+	output(OutputDeadLetterQueueURL, h.DeadLetterQueue.QueueUrl(),
+		"Wake messages the runner failed repeatedly; redrive them once the cause is fixed")
+	return &Stack{Stack: stack, Hookflow: h}
+}
