@@ -37,13 +37,18 @@ func RequestFromAPIGateway(ctx context.Context, ev events.APIGatewayV2HTTPReques
 			return nil, fmt.Errorf("hookflow: API Gateway event body is not base64: %w", err)
 		}
 	}
-	host := ev.RequestContext.DomainName
+	host, scheme := ev.RequestContext.DomainName, "https"
 	for k, v := range ev.Headers {
-		if strings.EqualFold(k, "host") && v != "" {
+		switch {
+		case strings.EqualFold(k, "host") && v != "":
 			host = v
+		case strings.EqualFold(k, "x-forwarded-proto") && v != "":
+			// API Gateway always says https; a local front end (sam local) may say http.
+			scheme, _, _ = strings.Cut(v, ",")
+			scheme = strings.TrimSpace(scheme)
 		}
 	}
-	u := &url.URL{Scheme: "https", Host: host, RawQuery: ev.RawQueryString}
+	u := &url.URL{Scheme: scheme, Host: host, RawQuery: ev.RawQueryString}
 	if err := setPath(u, path); err != nil {
 		return nil, err
 	}
@@ -58,7 +63,7 @@ func RequestFromAPIGateway(ctx context.Context, ev events.APIGatewayV2HTTPReques
 		r.Header.Set("Cookie", strings.Join(ev.Cookies, "; "))
 	}
 	if r.Header.Get("X-Forwarded-Proto") == "" {
-		r.Header.Set("X-Forwarded-Proto", "https")
+		r.Header.Set("X-Forwarded-Proto", scheme)
 	}
 	r.Host = host
 	r.RemoteAddr = ev.RequestContext.HTTP.SourceIP

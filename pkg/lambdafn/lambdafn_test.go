@@ -83,6 +83,10 @@ func TestRequestFromAPIGateway(t *testing.T) {
 	n, _ := r.Body.Read(body)
 	require.Equal(t, []byte{0, 1, 2, 0xff}, body[:n])
 
+	local, err := RequestFromAPIGateway(t.Context(), apiEvent("GET", "/x", "", "", false, map[string]string{"x-forwarded-proto": "http"}))
+	require.NoError(t, err)
+	require.Equal(t, "http://abc.execute-api.test/x", local.URL.String(), "a plain-HTTP front end is believed")
+
 	_, err = RequestFromAPIGateway(t.Context(), apiEvent("", "/", "", "", false, nil))
 	require.Error(t, err)
 	_, err = RequestFromAPIGateway(t.Context(), apiEvent("GET", "/", "", "%%%", true, nil))

@@ -49,16 +49,22 @@ func (r *Resumer) Resume(ctx context.Context, token string, payload json.RawMess
 	if err != nil {
 		return workflow.ResumeResult{}, fmt.Errorf("hookflow: invoking %s: %w", r.function, err)
 	}
+	var fe struct {
+		ErrorMessage string `json:"errorMessage"`
+		ErrorType    string `json:"errorType"`
+	}
 	if out.FunctionError != nil {
-		var fe struct {
-			ErrorMessage string `json:"errorMessage"`
-		}
 		_ = json.Unmarshal(out.Payload, &fe)
 		return workflow.ResumeResult{}, fmt.Errorf("hookflow: %s failed (%s): %s", r.function, *out.FunctionError, fe.ErrorMessage)
 	}
 	var resp webhook.InvokeResponse
 	if err := json.Unmarshal(out.Payload, &resp); err != nil {
 		return workflow.ResumeResult{}, fmt.Errorf("hookflow: %s answered something that is not a resume response: %w", r.function, err)
+	}
+	if resp.Status == 0 && json.Unmarshal(out.Payload, &fe) == nil && fe.ErrorMessage != "" {
+		// An emulator (the Lambda RIE) returns a function error without the
+		// X-Amz-Function-Error header; its body still says what failed.
+		return workflow.ResumeResult{}, fmt.Errorf("hookflow: %s failed (%s): %s", r.function, fe.ErrorType, fe.ErrorMessage)
 	}
 	if err := resp.Err(); err != nil {
 		return workflow.ResumeResult{}, err

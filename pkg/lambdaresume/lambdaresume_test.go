@@ -102,3 +102,19 @@ func TestResumeThroughTheFunction(t *testing.T) {
 	_, err = c.ResumeHook(ctx, "", Vote{})
 	require.ErrorIs(t, err, workflow.ErrHookNotFound)
 }
+
+// errorBody answers like the Lambda RIE does for a function error: status 200, no
+// FunctionError, the error in the body.
+type errorBody struct{}
+
+func (errorBody) Invoke(context.Context, *lambda.InvokeInput, ...func(*lambda.Options)) (*lambda.InvokeOutput, error) {
+	return &lambda.InvokeOutput{StatusCode: 200, Payload: []byte(`{"errorMessage":"table not found","errorType":"ResourceNotFoundException"}`)}, nil
+}
+
+func TestFunctionErrorWithoutTheHeader(t *testing.T) {
+	t.Parallel()
+	c := workflow.NewClient(nil, workflow.ClientOptions{Resumer: lambdaresume.New(errorBody{}, "fn")})
+	_, err := c.ResumeHook(t.Context(), "tok", 1)
+	require.ErrorContains(t, err, "ResourceNotFoundException")
+	require.ErrorContains(t, err, "table not found")
+}
