@@ -68,7 +68,7 @@ func ScheduleStep(c *Ctx, name string, fn StepFunc, opts StepOptions) *Future {
 // applyStep feeds a step event (live or replayed) to the step's state.
 func (x *executor) applyStep(st *stepState, ev backend.Event) {
 	var d stepData
-	if err := json.Unmarshal(ev.Data, &d); err != nil {
+	if err := decodeStepData(ev.Data, &d); err != nil {
 		x.fail(fmt.Errorf("hookflow: run %s: corrupt %s event %d: %w", x.runID, ev.Type, ev.Seq, err))
 		return
 	}
