@@ -240,3 +240,30 @@ func TestRunEndingWithManyHooksReleasesThemAll(t *testing.T) {
 	require.NoError(t, err)
 	require.EqualValues(t, 1+130+2+1, run.Version, "one commit per claim, two chunks of 48 releases, the final commit with the last 34")
 }
+
+// A turn whose context is about to end starts no step: it commits what it has, marks the run
+// as running and due now, and asks for a continuation, which the next turn picks up.
+func TestTurnNearItsDeadlineLeavesAContinuation(t *testing.T) {
+	t.Parallel()
+	b, clock, reg, steps := setup(t)
+	e := New(b, reg, Options{Clock: clock, Logger: slog.New(slog.DiscardHandler), DeadlineMargin: time.Minute})
+	t.Cleanup(e.Close)
+	_, _, err := StartRun(t.Context(), b, clock, "ticker", "r1", json.RawMessage(`1`))
+	require.NoError(t, err)
+	msgs, err := b.Receive(t.Context(), 10, 0)
+	require.NoError(t, err)
+	require.NoError(t, b.Ack(t.Context(), msgs...))
+
+	near, cancel := context.WithTimeout(t.Context(), 30*time.Second) // less than the margin
+	defer cancel()
+	require.NoError(t, TurnAndSchedule(near, e, "r1"))
+	require.Zero(t, steps.Load(), "no step started so close to the deadline")
+	run, err := b.GetRun(t.Context(), "r1")
+	require.NoError(t, err)
+	require.Equal(t, backend.StatusRunning, run.Status)
+	require.False(t, run.DueAt.IsZero(), "due now: the sweeper would also pick it up")
+	require.Equal(t, 1, b.Pending(), "a continuation was queued")
+
+	require.NoError(t, TurnAndSchedule(t.Context(), e, "r1"))
+	require.EqualValues(t, 1, steps.Load(), "the next turn ran the step")
+}
