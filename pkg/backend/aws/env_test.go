@@ -2,90 +2,29 @@ package aws_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"fmt"
-	"net/http"
-	"os"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/smithy-go/middleware"
 	"github.com/stretchr/testify/require"
 
 	awsbackend "github.com/hookflow/hookflow/pkg/backend/aws"
+	"github.com/hookflow/hookflow/pkg/backend/aws/awstest"
 )
 
-// defaultEndpoint is where `make test` starts the emulator (localstack/start-moto.sh).
-const defaultEndpoint = "http://localhost:4566"
-
-// env is the AWS endpoint the integration tests run against.
+// env is the AWS endpoint the integration tests run against (see package awstest).
 type env struct {
-	endpoint string
-	cfg      aws.Config
-	db       *dynamodb.Client
-	sqs      *sqs.Client
+	cfg aws.Config
+	db  *dynamodb.Client
+	sqs *sqs.Client
 	// moto is set when the endpoint is the moto server, whose DynamoDB writes are not
 	// isolated from each other (see serializeDynamoDB).
 	moto bool
-}
-
-var loadEnv = sync.OnceValues(func() (*env, error) {
-	endpoint := os.Getenv("AWS_ENDPOINT_URL")
-	if endpoint == "" {
-		endpoint = defaultEndpoint
-	}
-	kind, err := probe(endpoint)
-	if err != nil {
-		return nil, err
-	}
-	ctx := context.Background()
-	opts := []func(*config.LoadOptions) error{config.WithBaseEndpoint(endpoint)}
-	if os.Getenv("AWS_REGION") == "" && os.Getenv("AWS_DEFAULT_REGION") == "" {
-		opts = append(opts, config.WithRegion("us-east-1"))
-	}
-	if os.Getenv("AWS_ACCESS_KEY_ID") == "" {
-		opts = append(opts, config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("test", "test", "")))
-	}
-	cfg, err := config.LoadDefaultConfig(ctx, opts...)
-	if err != nil {
-		return nil, fmt.Errorf("load AWS config: %w", err)
-	}
-	return &env{
-		endpoint: endpoint,
-		cfg:      cfg,
-		db:       dynamodb.NewFromConfig(cfg),
-		sqs:      sqs.NewFromConfig(cfg),
-		moto:     kind == "moto",
-	}, nil
-})
-
-// probe finds out what answers at endpoint: "localstack", "moto", "other", or an error when
-// nothing does. moto is asked for its dashboard page, which is static (its data.json dumps
-// every object it has made and gets slow).
-func probe(endpoint string) (string, error) {
-	client := &http.Client{Timeout: 5 * time.Second}
-	for _, p := range []struct{ kind, path string }{
-		{"localstack", "/_localstack/health"},
-		{"moto", "/moto-api/"},
-	} {
-		resp, err := client.Get(endpoint + p.path)
-		if err != nil {
-			return "", fmt.Errorf("no AWS endpoint answers at %s: %w", endpoint, err)
-		}
-		_ = resp.Body.Close()
-		if resp.StatusCode == http.StatusOK {
-			return p.kind, nil
-		}
-	}
-	return "other", nil
 }
 
 // setup returns the endpoint, or skips the test when there is none; with
@@ -93,25 +32,8 @@ func probe(endpoint string) (string, error) {
 // tests never skip silently.
 func setup(t *testing.T) *env {
 	t.Helper()
-	e, err := loadEnv()
-	if err != nil {
-		msg := fmt.Sprintf("integration test needs an AWS endpoint (AWS_ENDPOINT_URL, default %s): %v\n"+
-			"start one with ./localstack/start-moto.sh (make test does), or LocalStack with localstack/docker-compose.yml", defaultEndpoint, err)
-		if os.Getenv("HOOKFLOW_REQUIRE_AWS") == "1" {
-			t.Fatal(msg + "\nHOOKFLOW_REQUIRE_AWS=1: failing instead of skipping")
-		}
-		t.Skip(msg)
-	}
-	return e
-}
-
-// uniqueName returns a table and queue name unique to this test run.
-func uniqueName(t *testing.T) string {
-	t.Helper()
-	var buf [6]byte
-	_, err := rand.Read(buf[:])
-	require.NoError(t, err)
-	return "hookflow-test-" + hex.EncodeToString(buf[:])
+	e := awstest.Setup(t)
+	return &env{cfg: e.Config, db: e.DynamoDB, sqs: e.SQS, moto: e.Moto()}
 }
 
 // bundle is a backend on a fresh table and queue of its own.
@@ -128,22 +50,11 @@ type bundle struct {
 // a backend on them whose wake messages stay invisible for a second after a receive.
 func newBundle(t *testing.T, opts ...func(*awsbackend.Options)) *bundle {
 	t.Helper()
-	e := setup(t)
-	ctx := t.Context()
-	name := uniqueName(t)
-	require.NoError(t, awsbackend.CreateTable(ctx, e.db, name))
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		require.NoError(t, awsbackend.DeleteTable(ctx, e.db, name))
-	})
-	url, err := awsbackend.CreateQueue(ctx, e.sqs, name)
-	require.NoError(t, err)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		require.NoError(t, awsbackend.DeleteQueue(ctx, e.sqs, url))
-	})
+	ae := awstest.Setup(t)
+	e := &env{cfg: ae.Config, db: ae.DynamoDB, sqs: ae.SQS, moto: ae.Moto()}
+	name := awstest.UniqueName(t)
+	ae.NewTable(t, name)
+	url := ae.NewQueue(t, name, nil)
 
 	o := awsbackend.Options{Table: name, QueueURL: url, VisibilityTimeout: time.Second}
 	for _, fn := range opts {
