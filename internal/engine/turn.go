@@ -244,14 +244,9 @@ func (x *executor) commitSideItemsInChunks() error {
 		c.ReleaseTokens, x.releases = x.releases[:n], x.releases[n:]
 		m := min(len(x.responses), maxSideItems-n)
 		c.PutResponses, x.responses = x.responses[:m], x.responses[m:]
-		if err := x.eng.b.Commit(x.turnCtx, c); err != nil {
-			if errors.Is(err, backend.ErrVersionConflict) {
-				return fmt.Errorf("%w: %v", errStale, err)
-			}
+		if err := x.send(c); err != nil {
 			return err
 		}
-		x.version++
-		x.status, x.dueAt = c.Status, c.DueAt
 	}
 	return nil
 }
@@ -272,6 +267,16 @@ func (x *executor) commit(status backend.RunStatus, due time.Time, output, errRa
 		ReleaseTokens: dedupe(x.releases),
 		PutResponses:  x.responses,
 	}
+	if err := x.send(c); err != nil {
+		return err
+	}
+	x.pending, x.deleteInbox, x.claims, x.releases, x.responses = nil, nil, nil, nil, nil
+	return nil
+}
+
+// send applies c and moves the executor's view of the run with it. A version conflict means
+// another turn committed first: the executor is stale.
+func (x *executor) send(c backend.Commit) error {
 	if err := x.eng.b.Commit(x.turnCtx, c); err != nil {
 		if errors.Is(err, backend.ErrVersionConflict) {
 			return fmt.Errorf("%w: %v", errStale, err)
@@ -279,8 +284,7 @@ func (x *executor) commit(status backend.RunStatus, due time.Time, output, errRa
 		return err
 	}
 	x.version++
-	x.status, x.dueAt = status, due
-	x.pending, x.deleteInbox, x.claims, x.releases, x.responses = nil, nil, nil, nil, nil
+	x.status, x.dueAt = c.Status, c.DueAt
 	return nil
 }
 
