@@ -119,7 +119,7 @@ const (
 func (x *executor) live() (action, error) {
 	now := x.eng.clock.Now().UTC()
 	if !x.inboxOK {
-		items, err := x.eng.b.ListInbox(x.turnCtx, x.runID)
+		items, err := x.eng.b.ListInbox(x.turnCtx, x.runID, 0)
 		if err != nil {
 			return actNone, err
 		}
@@ -207,7 +207,7 @@ func (x *executor) finish(status backend.RunStatus, evType string, output []byte
 	for _, t := range tokens {
 		x.releases = append(x.releases, t.Token)
 	}
-	items, err := x.eng.b.ListInbox(ctx, x.runID)
+	items, err := x.eng.b.ListInbox(ctx, x.runID, 0)
 	if err != nil {
 		return TurnResult{}, err
 	}

@@ -190,7 +190,8 @@ func (w *Worker) sweepLoop(ctx context.Context) {
 // or an inbox item older than that), and returns how many it queued. The runner Lambda calls
 // it on a schedule; a Worker calls it every SweepEvery.
 func Sweep(ctx context.Context, e *Engine, grace time.Duration) (int, error) {
-	ids, err := e.b.ListDue(ctx, e.clock.Now().Add(-grace), 1000)
+	now := e.clock.Now()
+	ids, err := e.b.ListDue(ctx, backend.DueQuery{DueBefore: now, InboxBefore: now.Add(-grace)})
 	if err != nil {
 		return 0, err
 	}

@@ -39,6 +39,11 @@ const (
 	StatusCompleted RunStatus = "completed" // returned a value
 	StatusFailed    RunStatus = "failed"    // returned an error
 	StatusCancelled RunStatus = "cancelled" // stopped by CancelRun
+	// StatusStuck marks a run parked after too many failed turns in a row (its workflow is not
+	// registered, its data cannot be read, the store kept failing). It is not terminal: it keeps
+	// its hooks and inbox, but it is not due, so the sweeper leaves it alone until an operator
+	// retries it.
+	StatusStuck RunStatus = "stuck"
 )
 
 // Terminal reports whether s is a final status (completed, failed or cancelled).
@@ -64,6 +69,10 @@ type Run struct {
 	// DueAt is when the run next needs a turn without any outside input (a timer, a retry
 	// delay, a first turn that was never taken). Zero means never. ListDue reports it.
 	DueAt time.Time
+	// Failures counts the turns that failed in a row since the last one that committed work;
+	// LastError is the error of the latest. Commit replaces both.
+	Failures  int
+	LastError string
 }
 
 // Event is one entry of a run's history.
@@ -72,7 +81,10 @@ type Event struct {
 	Type          string
 	CorrelationID string
 	Data          json.RawMessage
-	CreatedAt     time.Time
+	// Body is an opaque binary attachment of the event (a webhook request's body), stored as
+	// bytes beside Data rather than encoded inside it.
+	Body      []byte
+	CreatedAt time.Time
 }
 
 // Inbox item kinds.
@@ -92,7 +104,10 @@ type InboxItem struct {
 	HookID     string
 	DeliveryID string
 	Payload    json.RawMessage
-	CreatedAt  time.Time
+	// Body is an opaque binary attachment of the payload (a webhook request's body), stored as
+	// bytes beside Payload rather than encoded inside it.
+	Body      []byte
+	CreatedAt time.Time
 }
 
 // Token kinds.
@@ -145,6 +160,9 @@ type Commit struct {
 	Error  json.RawMessage
 	DueAt  time.Time
 	Now    time.Time
+	// Failures and LastError replace the run's (a commit of work leaves them zero).
+	Failures  int
+	LastError string
 	// Events are appended to the history. Their Seq must run on from the run's LastSeq without
 	// gaps; LastSeq becomes the Seq of the last one.
 	Events []Event
@@ -187,9 +205,9 @@ type Store interface {
 	// If an idempotency record with idem.Key already exists, nothing is stored and PutInbox
 	// returns the existing record and an error matching ErrDuplicate.
 	PutInbox(ctx context.Context, item InboxItem, idem *Idempotency) (InboxItem, *Idempotency, error)
-	// ListInbox returns the run's inbox items sorted by ID. A run without items, or an unknown
-	// run, gives an empty list.
-	ListInbox(ctx context.Context, runID string) ([]InboxItem, error)
+	// ListInbox returns the first limit of the run's inbox items sorted by ID (limit <= 0: all
+	// of them). A run without items, or an unknown run, gives an empty list.
+	ListInbox(ctx context.Context, runID string, limit int) ([]InboxItem, error)
 
 	// GetToken returns the live token record, or ErrTokenNotFound.
 	GetToken(ctx context.Context, token string) (Token, error)
@@ -202,11 +220,41 @@ type Store interface {
 	// GetIdempotency returns the record stored under key, or ErrIdempotencyNotFound.
 	GetIdempotency(ctx context.Context, key string) (Idempotency, error)
 
-	// ListDue returns the IDs of runs that need a turn by the time before: runs whose DueAt is
-	// not zero and not after before, and runs with an inbox item whose CreatedAt is not after
-	// before. Each ID appears once; at most limit are returned (limit <= 0 means no limit).
-	ListDue(ctx context.Context, before time.Time, limit int) ([]string, error)
+	// ListDue returns the IDs of runs that need a turn: runs whose DueAt is not zero and not
+	// after q.DueBefore, and runs with an inbox item whose CreatedAt is not after
+	// q.InboxBefore. Stuck runs are never listed, whatever their inbox holds. Each ID appears
+	// once; at most q.Limit are returned (q.Limit <= 0 means all of them: the driver pages
+	// through everything due, so no set of runs that stay due can hide the others).
+	ListDue(ctx context.Context, q DueQuery) ([]string, error)
 }
+
+// DueQuery selects the runs ListDue reports. Timers and inbox items have separate cut-offs:
+// the sweeper gives a fresh inbox item a grace period for its own wake to arrive, but a timer
+// that has passed is due at once.
+type DueQuery struct {
+	DueBefore   time.Time // runs whose DueAt is not after this
+	InboxBefore time.Time // runs with an inbox item whose CreatedAt is not after this
+	Limit       int       // at most this many; <= 0: all
+}
+
+// Limits every driver enforces: DynamoDB's. A driver may split a commit's events and inbox
+// deletes over several writes, but never its visible side items (token claims and releases,
+// responses), which must fit one transaction with the run record; a record larger than
+// MaxItemBytes is refused. The memory driver refuses the same, so embedded tests meet the
+// walls production meets.
+const (
+	// MaxItemBytes is the largest record (400 KB, counted as DynamoDB counts: attribute names
+	// plus values, binary attributes by their raw length).
+	MaxItemBytes = 400 * 1024
+	// MaxTransactionItems is the most writes one atomic transaction holds.
+	MaxTransactionItems = 100
+	// MaxTransactionBytes is the most bytes one atomic transaction holds.
+	MaxTransactionBytes = 4 << 20
+	// MaxSideItems is the most ClaimTokens, ReleaseTokens and PutResponses, together, that
+	// one Commit may carry: the rest of a transaction after the run record. A commit with more
+	// fails with ErrInvalidCommit before anything is written.
+	MaxSideItems = MaxTransactionItems - 1
+)
 
 // WakeMessage asks for a turn of one run.
 type WakeMessage struct {
@@ -248,6 +296,9 @@ var (
 	ErrResponseNotFound    = errors.New("backend: response not found")
 	ErrIdempotencyNotFound = errors.New("backend: idempotency record not found")
 	ErrDuplicate           = errors.New("backend: duplicate idempotency key")
+	// ErrTooLarge reports a record or a commit over the Limits; nothing was written. A commit
+	// refused for its size matches ErrInvalidCommit too.
+	ErrTooLarge = errors.New("backend: too large for the store's limits")
 )
 
 // TokenConflictError reports a token claim that failed because a live record holds the token.

@@ -44,6 +44,9 @@ const (
 	attrDeliveries    = "deliveries"
 	attrExpiresAt     = "expiresAt"
 	attrKey           = "key"
+	attrBody          = "body"      // event, inbox: the binary attachment (B)
+	attrFailures      = "failures"  // run: failed turns in a row (N)
+	attrLastError     = "lastError" // run: the latest failed turn's error (S)
 )
 
 // Values of attrRecord.
@@ -142,6 +145,21 @@ func getJSON(m item, name string) json.RawMessage {
 	return nil
 }
 
+// putBytes stores bytes as a binary attribute, which DynamoDB counts by its raw length; empty
+// bytes are left out.
+func putBytes(m item, name string, b []byte) {
+	if len(b) > 0 {
+		m[name] = &types.AttributeValueMemberB{Value: b}
+	}
+}
+
+func getBytes(m item, name string) []byte {
+	if v, ok := m[name].(*types.AttributeValueMemberB); ok {
+		return v.Value
+	}
+	return nil
+}
+
 func getSet(m item, name string) []string {
 	if v, ok := m[name].(*types.AttributeValueMemberSS); ok {
 		return v.Value
@@ -204,11 +222,21 @@ func encodeRun(r backend.Run) (item, error) {
 	putTime(m, attrCreatedAt, r.CreatedAt)
 	putTime(m, attrUpdatedAt, r.UpdatedAt)
 	putTime(m, attrDueAt, r.DueAt)
-	if !r.DueAt.IsZero() {
+	if inDueIndex(r) {
 		m[AttrDuePK] = str(dueShard(r.ID))
 		m[AttrDueSK] = str(dueSK(r.DueAt, r.ID))
 	}
+	if r.Failures != 0 {
+		m[attrFailures] = num(int64(r.Failures))
+	}
+	putStr(m, attrLastError, r.LastError)
 	return m, nil
+}
+
+// inDueIndex reports whether a run record belongs in IndexDue: it has a due time and is not
+// stuck (ListDue never lists stuck runs).
+func inDueIndex(r backend.Run) bool {
+	return !r.DueAt.IsZero() && r.Status != backend.StatusStuck
 }
 
 func decodeRun(m item) (runRecord, error) {
@@ -226,6 +254,8 @@ func decodeRun(m item) (runRecord, error) {
 			CreatedAt: d.time(attrCreatedAt),
 			UpdatedAt: d.time(attrUpdatedAt),
 			DueAt:     d.time(attrDueAt),
+			Failures:  int(d.num(attrFailures)),
+			LastError: getStr(m, attrLastError),
 		},
 		tokens:    getSet(m, attrTokens),
 		inboxDone: getSet(m, attrInboxDone),
@@ -251,6 +281,7 @@ func encodeEvent(runID string, e backend.Event) (item, error) {
 	if err := putJSON(m, attrData, e.Data); err != nil {
 		return nil, fmt.Errorf("event Seq %d: %w", e.Seq, err)
 	}
+	putBytes(m, attrBody, e.Body)
 	putTime(m, attrCreatedAt, e.CreatedAt)
 	return m, nil
 }
@@ -262,6 +293,7 @@ func decodeEvent(m item) (backend.Event, error) {
 		Type:          getStr(m, attrEventType),
 		CorrelationID: getStr(m, attrCorrelationID),
 		Data:          getJSON(m, attrData),
+		Body:          getBytes(m, attrBody),
 		CreatedAt:     d.time(attrCreatedAt),
 	}
 	if d.err != nil {
@@ -291,6 +323,7 @@ func encodeInbox(it backend.InboxItem) (item, error) {
 	if err := putJSON(m, attrPayload, it.Payload); err != nil {
 		return nil, fmt.Errorf("inbox item: %w", err)
 	}
+	putBytes(m, attrBody, it.Body)
 	putTime(m, attrCreatedAt, it.CreatedAt)
 	return m, nil
 }
@@ -305,6 +338,7 @@ func decodeInbox(m item) (backend.InboxItem, error) {
 		HookID:     getStr(m, attrHookID),
 		DeliveryID: getStr(m, attrDeliveryID),
 		Payload:    getJSON(m, attrPayload),
+		Body:       getBytes(m, attrBody),
 		CreatedAt:  d.time(attrCreatedAt),
 	}
 	if d.err != nil {

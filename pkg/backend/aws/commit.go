@@ -336,6 +336,7 @@ func (b *Backend) buildCommit(c backend.Commit, r runRecord, owned map[string]bo
 
 	next := r.Run
 	next.Status, next.Output, next.Error, next.DueAt, next.UpdatedAt = c.Status, c.Output, c.Error, c.DueAt, c.Now
+	next.Failures, next.LastError = c.Failures, c.LastError
 	next.Version, next.LastSeq = c.Version+1, w.lastSeq
 	m, err := encodeRun(next)
 	if err != nil {
@@ -406,13 +407,22 @@ func (w *commitWrites) final(p commitPlan, lease string) (finalTx, error) {
 	u.SetOrRemove(attrUpdatedAt, getStr(w.runItem, attrUpdatedAt))
 	if c.DueAt.IsZero() {
 		u.Remove(attrDueAt)
-		u.Remove(AttrDuePK)
-		u.Remove(AttrDueSK)
 	} else {
 		u.Set(attrDueAt, w.runItem[attrDueAt])
+	}
+	if _, ok := w.runItem[AttrDuePK]; ok {
 		u.Set(AttrDuePK, w.runItem[AttrDuePK])
 		u.Set(AttrDueSK, w.runItem[AttrDueSK])
+	} else {
+		u.Remove(AttrDuePK)
+		u.Remove(AttrDueSK)
 	}
+	if v, ok := w.runItem[attrFailures]; ok {
+		u.Set(attrFailures, v)
+	} else {
+		u.Remove(attrFailures)
+	}
+	u.SetOrRemove(attrLastError, c.LastError)
 	if len(w.tokens) > 0 {
 		u.Set(attrTokens, &types.AttributeValueMemberSS{Value: w.tokens})
 	} else {

@@ -47,7 +47,7 @@ func TestLargeCommit(t *testing.T) {
 		require.JSONEq(t, string(c.Events[i].Data), string(e.Data))
 	}
 	requireSeqs(t, listEvents(t, b, run.ID, 200), 201, 251)
-	inbox, err := b.ListInbox(ctx, run.ID)
+	inbox, err := b.ListInbox(ctx, run.ID, 0)
 	require.NoError(t, err)
 	require.Empty(t, inbox)
 	tokens, err := b.ListTokens(ctx, run.ID)
@@ -160,7 +160,7 @@ func TestCommitDefersInboxDeletes(t *testing.T) {
 	c.DeleteInbox = ids
 	require.NoError(t, b.Commit(ctx, c))
 
-	inbox, err := b.ListInbox(ctx, run.ID)
+	inbox, err := b.ListInbox(ctx, run.ID, 0)
 	require.NoError(t, err)
 	require.Empty(t, inbox)
 	require.Zero(t, bd.rawCount(t, run.ID, "INB#"), "deferred items are deleted after the commit")

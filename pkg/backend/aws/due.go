@@ -8,32 +8,47 @@ import (
 	"slices"
 	"strconv"
 	"sync"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/hookflow/hookflow/pkg/backend"
 )
 
-// ListDue returns the IDs of runs whose DueAt is not after before, and of runs with an inbox
-// item whose CreatedAt is not after before, ordered by the earliest such time (in whole
-// milliseconds), then by ID. Each run appears once; at most limit are returned (limit <= 0
-// means no limit).
+// ListDue returns the IDs of runs whose DueAt is not after q.DueBefore, and of runs with an
+// inbox item whose CreatedAt is not after q.InboxBefore, stuck runs excepted, ordered by the
+// earliest such time (in whole milliseconds), then by ID. Each run appears once; at most
+// q.Limit are returned (q.Limit <= 0 means all: every page of the index is read).
 //
 // It queries the DueShards partitions of the sparse index IndexDue in parallel, reading each
-// up to before and at most limit runs deep. Index reads are eventually consistent on
+// up to the later cut-off and at most q.Limit runs deep. A stuck run's record is not in the
+// index, but its inbox items are: runs found only through inbox items are looked up (one
+// BatchGetItem per 100) and dropped when stuck. Index reads are eventually consistent on
 // DynamoDB: a run due a moment ago may be missing and a run just cleared may still appear,
 // which the sweeper that calls ListDue tolerates (a missed run is found by the next sweep,
 // an extra one gets a turn with nothing to do).
-func (b *Backend) ListDue(ctx context.Context, before time.Time, limit int) ([]string, error) {
+func (b *Backend) ListDue(ctx context.Context, q backend.DueQuery) ([]string, error) {
 	if err := b.check(ctx); err != nil {
 		return nil, err
 	}
-	upper := dueUpperBound(before)
+	later := q.DueBefore
+	if q.InboxBefore.After(later) {
+		later = q.InboxBefore
+	}
+	dueUpper, inboxUpper := dueUpperBound(q.DueBefore), dueUpperBound(q.InboxBefore)
+	upper := dueUpperBound(later)
 	shards := make([][]dueEntry, DueShards)
 	errs := make([]error, DueShards)
 	var wg sync.WaitGroup
 	for s := range DueShards {
-		wg.Go(func() { shards[s], errs[s] = b.dueInShard(ctx, DuePrefix+strconv.Itoa(s), upper, limit) })
+		wg.Go(func() {
+			shards[s], errs[s] = b.dueInShard(ctx, DuePrefix+strconv.Itoa(s), upper, q.Limit, func(e dueEntry) bool {
+				if e.inbox {
+					return e.sk < inboxUpper
+				}
+				return e.sk < dueUpper
+			})
+		})
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
@@ -44,13 +59,29 @@ func (b *Backend) ListDue(ctx context.Context, before time.Time, limit int) ([]s
 	slices.SortFunc(all, func(x, y dueEntry) int {
 		return cmp.Or(cmp.Compare(x.at, y.at), cmp.Compare(x.runID, y.runID))
 	})
+	viaRecord := map[string]bool{}
+	var viaInbox []string
+	for _, e := range all {
+		if !e.inbox {
+			viaRecord[e.runID] = true
+		}
+	}
+	for _, e := range all {
+		if e.inbox && !viaRecord[e.runID] && !slices.Contains(viaInbox, e.runID) {
+			viaInbox = append(viaInbox, e.runID)
+		}
+	}
+	stuck, err := b.stuckRuns(ctx, viaInbox)
+	if err != nil {
+		return nil, fmt.Errorf("aws: list due runs: %w", err)
+	}
 	ids := make([]string, 0, len(all))
 	seen := make(map[string]bool, len(all))
 	for _, e := range all {
-		if seen[e.runID] {
+		if seen[e.runID] || stuck[e.runID] {
 			continue
 		}
-		if limit > 0 && len(ids) == limit {
+		if q.Limit > 0 && len(ids) == q.Limit {
 			break
 		}
 		seen[e.runID] = true
@@ -59,16 +90,34 @@ func (b *Backend) ListDue(ctx context.Context, before time.Time, limit int) ([]s
 	return ids, nil
 }
 
+// stuckRuns returns which of the runs are stuck.
+func (b *Backend) stuckRuns(ctx context.Context, runIDs []string) (map[string]bool, error) {
+	stuck := map[string]bool{}
+	keys := make([]item, 0, len(runIDs))
+	for _, id := range runIDs {
+		keys = append(keys, key(runPK(id), skMeta))
+	}
+	err := b.batchGet(ctx, keys, func(m item) error {
+		if backend.RunStatus(getStr(m, attrStatus)) == backend.StatusStuck {
+			stuck[getStr(m, attrRunID)] = true
+		}
+		return nil
+	})
+	return stuck, err
+}
+
 // dueEntry is a run found in the index with the time (the padded prefix of the index sort
 // key) of its earliest entry.
 type dueEntry struct {
 	at    string
+	sk    string // the whole index sort key
 	runID string
+	inbox bool // the entry is an inbox item, not the run record
 }
 
-// dueInShard returns the distinct runs of one index partition with an entry below upper, in
-// index order, at most limit of them (limit <= 0: all).
-func (b *Backend) dueInShard(ctx context.Context, shard, upper string, limit int) ([]dueEntry, error) {
+// dueInShard returns the distinct runs of one index partition with an entry below upper that
+// keep accepts, in index order, at most limit of them (limit <= 0: all).
+func (b *Backend) dueInShard(ctx context.Context, shard, upper string, limit int, keep func(dueEntry) bool) ([]dueEntry, error) {
 	var e expr
 	keyCond := e.n(AttrDuePK) + " = " + e.v(str(shard)) + " AND " + e.n(AttrDueSK) + " < " + e.v(str(upper))
 	in := &dynamodb.QueryInput{
@@ -77,6 +126,7 @@ func (b *Backend) dueInShard(ctx context.Context, shard, upper string, limit int
 		KeyConditionExpression:    &keyCond,
 		ExpressionAttributeNames:  e.Names(),
 		ExpressionAttributeValues: e.Values(),
+		ProjectionExpression:      aws.String(e.projection(AttrPK, AttrSK, AttrDueSK)),
 	}
 	if limit > 0 {
 		// A run may have several entries (its record and its inbox items): read pages of a
@@ -96,9 +146,13 @@ func (b *Backend) dueInShard(ctx context.Context, shard, upper string, limit int
 			if !ok || seen[runID] {
 				continue
 			}
-			seen[runID] = true
 			sk := getStr(m, AttrDueSK)
-			out = append(out, dueEntry{at: sk[:min(dueDigits, len(sk))], runID: runID})
+			e := dueEntry{at: sk[:min(dueDigits, len(sk))], sk: sk, runID: runID, inbox: getStr(m, AttrSK) != skMeta}
+			if !keep(e) {
+				continue
+			}
+			seen[runID] = true
+			out = append(out, e)
 			if limit > 0 && len(out) == limit {
 				break
 			}

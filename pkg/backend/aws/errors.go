@@ -18,7 +18,8 @@ var (
 	// ErrTooLarge reports a record or a commit that does not fit DynamoDB's limits: 400 KB
 	// per item, and per commit what one transaction holds besides its events (see doc.go).
 	// Errors of Commit and CreateRun that match it match backend.ErrInvalidCommit too.
-	ErrTooLarge = errors.New("aws: too large for DynamoDB")
+	// It matches backend.ErrTooLarge.
+	ErrTooLarge = fmt.Errorf("aws: too large for DynamoDB: %w", backend.ErrTooLarge)
 	// ErrClosed is returned by every method after Close.
 	ErrClosed = errors.New("aws: backend is closed")
 )

@@ -120,7 +120,7 @@ func snapshot(t *testing.T, b backend.Backend, runID string) state {
 	ctx := t.Context()
 	s := state{run: getRun(t, b, runID), events: listEvents(t, b, runID, 0)}
 	var err error
-	s.inbox, err = b.ListInbox(ctx, runID)
+	s.inbox, err = b.ListInbox(ctx, runID, 0)
 	require.NoError(t, err)
 	s.tokens, err = b.ListTokens(ctx, runID)
 	require.NoError(t, err)

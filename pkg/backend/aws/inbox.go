@@ -197,11 +197,15 @@ func (b *Backend) putInboxError(ctx context.Context, it backend.InboxItem, idem 
 	return fmt.Errorf("aws: put inbox: %w", err)
 }
 
-// ListInbox returns the run's inbox items sorted by ID, with one strongly consistent query
-// of the run's partition from the first inbox key on, which reaches the run record too. Items
+// ListInbox returns the first limit of the run's inbox items sorted by ID (limit <= 0: all),
+// with strongly consistent queries of the run's partition from the first inbox key on. Items
 // that a commit consumed but has not deleted yet (the run's inboxDone set) are left out and
 // deleted. An unknown run, or one without items, gives an empty list.
-func (b *Backend) ListInbox(ctx context.Context, runID string) ([]backend.InboxItem, error) {
+//
+// Without a limit one query reaches the run record too (its sort key follows the inbox keys),
+// which gives the inboxDone set; with a limit the run record is read first, and the query
+// stops once it has limit live items.
+func (b *Backend) ListInbox(ctx context.Context, runID string, limit int) ([]backend.InboxItem, error) {
 	if err := b.check(ctx); err != nil {
 		return nil, err
 	}
@@ -209,31 +213,55 @@ func (b *Backend) ListInbox(ctx context.Context, runID string) ([]backend.InboxI
 	if runID == "" || len(runID) > MaxRunIDLen {
 		return items, nil
 	}
+	var done []string
+	if limit > 0 {
+		r, err := b.readRun(ctx, runID, attrInboxDone)
+		if errors.Is(err, backend.ErrRunNotFound) {
+			return items, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("aws: list inbox of run %q: %w", runID, err)
+		}
+		done = r.inboxDone
+	}
 	var e expr
 	keyCond := e.n(AttrPK) + " = " + e.v(str(runPK(runID))) + " AND " + e.n(AttrSK) + " >= " + e.v(str(prefixInbox))
 	proj := e.projection(AttrSK, attrRecord, attrID, attrRunID, attrKind, attrToken, attrHookID, attrDeliveryID,
-		attrPayload, attrCreatedAt, attrInboxDone)
-	var done []string
-	err := b.queryAll(ctx, &dynamodb.QueryInput{
+		attrPayload, attrBody, attrCreatedAt, attrInboxDone)
+	in := &dynamodb.QueryInput{
 		TableName:                 &b.opts.Table,
 		KeyConditionExpression:    &keyCond,
 		ProjectionExpression:      &proj,
 		ExpressionAttributeNames:  e.Names(),
 		ExpressionAttributeValues: e.Values(),
 		ConsistentRead:            aws.Bool(true),
-	}, func(m item) error {
-		switch getStr(m, attrRecord) {
-		case recInbox:
-			it, err := decodeInbox(m)
-			items = append(items, it)
-			return err
-		case recRun:
-			done = getSet(m, attrInboxDone)
+	}
+	if limit > 0 {
+		in.Limit = aws.Int32(int32(min(limit+len(done), 1000)))
+	}
+	p := dynamodb.NewQueryPaginator(b.db, in)
+	for p.HasMorePages() && (limit <= 0 || len(items) < limit) {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("aws: list inbox of run %q: %w", runID, err)
 		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("aws: list inbox of run %q: %w", runID, err)
+		for _, m := range page.Items {
+			switch getStr(m, attrRecord) {
+			case recInbox:
+				it, err := decodeInbox(m)
+				if err != nil {
+					return nil, fmt.Errorf("aws: list inbox of run %q: %w", runID, err)
+				}
+				if limit > 0 && (len(items) == limit || slices.Contains(done, it.ID)) {
+					continue
+				}
+				items = append(items, it)
+			case recRun:
+				if limit <= 0 {
+					done = getSet(m, attrInboxDone)
+				}
+			}
+		}
 	}
 	if len(done) > 0 {
 		items = slices.DeleteFunc(items, func(it backend.InboxItem) bool { return slices.Contains(done, it.ID) })

@@ -30,7 +30,7 @@ func TestListInboxFinishesDeferredDeletes(t *testing.T) {
 	})
 	require.NoError(t, err)
 
-	items, err := bd.b.ListInbox(ctx, run.ID)
+	items, err := bd.b.ListInbox(ctx, run.ID, 0)
 	require.NoError(t, err)
 	require.Len(t, items, 1)
 	require.Equal(t, waiting.ID, items[0].ID)

@@ -26,7 +26,7 @@ func dueTests() []subtest {
 // among mine.
 func listDue(t *testing.T, b backend.Backend, before time.Time, limit int, mine map[string]bool) []string {
 	t.Helper()
-	ids, err := b.ListDue(t.Context(), before, limit)
+	ids, err := b.ListDue(t.Context(), backend.DueQuery{DueBefore: before, InboxBefore: before, Limit: limit})
 	require.NoError(t, err, "ListDue")
 	requireNoDuplicates(t, ids, "ListDue")
 	if limit > 0 {
@@ -116,7 +116,7 @@ func testDueLimit(t *testing.T, b backend.Backend) {
 		all = append(all, run.ID)
 	}
 	for _, limit := range []int{1, 2, 4} {
-		ids, err := b.ListDue(t.Context(), base, limit)
+		ids, err := b.ListDue(t.Context(), backend.DueQuery{DueBefore: base, InboxBefore: base, Limit: limit})
 		require.NoError(t, err)
 		requireNoDuplicates(t, ids, "ListDue")
 		require.LessOrEqual(t, len(ids), limit, "ListDue(limit %d)", limit)

@@ -303,7 +303,7 @@ func listEvents(t *testing.T, b backend.Backend, runID string, after int64) []ba
 
 func listInbox(t *testing.T, b backend.Backend, runID string) []backend.InboxItem {
 	t.Helper()
-	items, err := b.ListInbox(t.Context(), runID)
+	items, err := b.ListInbox(t.Context(), runID, 0)
 	require.NoError(t, err, "ListInbox")
 	return items
 }

@@ -199,7 +199,7 @@ func testInboxDeleteOtherRun(t *testing.T, b backend.Backend) {
 func testInboxListUnknownRun(t *testing.T, b backend.Backend) {
 	run := setupRun(t, b)
 	for _, id := range []string{run.ID, uid(t, "run")} {
-		items, err := b.ListInbox(t.Context(), id)
+		items, err := b.ListInbox(t.Context(), id, 0)
 		require.NoError(t, err)
 		require.Empty(t, items, "ListInbox(%q)", id)
 	}

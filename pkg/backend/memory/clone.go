@@ -29,6 +29,7 @@ func cloneEvents(events []backend.Event) []backend.Event {
 	out := make([]backend.Event, len(events))
 	for i, e := range events {
 		e.Data = cloneRaw(e.Data)
+		e.Body = bytes.Clone(e.Body)
 		out[i] = e
 	}
 	return out
@@ -36,6 +37,7 @@ func cloneEvents(events []backend.Event) []backend.Event {
 
 func cloneItem(it backend.InboxItem) backend.InboxItem {
 	it.Payload = cloneRaw(it.Payload)
+	it.Body = bytes.Clone(it.Body)
 	return it
 }
 

@@ -117,16 +117,20 @@ func (b *Backend) PutInbox(ctx context.Context, item backend.InboxItem, idem *ba
 	return out, &rec, nil
 }
 
-// ListInbox returns the run's inbox items sorted by ID; an empty list for a run without
-// items or an unknown run.
-func (b *Backend) ListInbox(ctx context.Context, runID string) ([]backend.InboxItem, error) {
+// ListInbox returns the first limit of the run's inbox items sorted by ID (limit <= 0: all);
+// an empty list for a run without items or an unknown run.
+func (b *Backend) ListInbox(ctx context.Context, runID string, limit int) ([]backend.InboxItem, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	if err := b.lock(); err != nil {
 		return nil, err
 	}
-	items := slices.Clone(b.inbox[runID])
+	items := b.inbox[runID]
+	if limit > 0 && len(items) > limit {
+		items = items[:limit]
+	}
+	items = slices.Clone(items)
 	b.mu.Unlock()
 	return cloneItems(items), nil
 }

@@ -58,7 +58,7 @@ func TestRecordsSurviveReopen(t *testing.T) {
 	require.NoError(t, err)
 	wantEvents, err := b.ListEvents(ctx, "r", 0)
 	require.NoError(t, err)
-	wantItems, err := b.ListInbox(ctx, "r")
+	wantItems, err := b.ListInbox(ctx, "r", 0)
 	require.NoError(t, err)
 	wantTokens, err := b.ListTokens(ctx, "")
 	require.NoError(t, err)
@@ -88,7 +88,7 @@ func TestRecordsSurviveReopen(t *testing.T) {
 	require.Len(t, gotEvents, 1)
 	require.Equal(t, int64(4), gotEvents[0].Seq)
 
-	gotItems, err := b.ListInbox(ctx, "r")
+	gotItems, err := b.ListInbox(ctx, "r", 0)
 	require.NoError(t, err)
 	require.Equal(t, wantItems, gotItems)
 	require.Len(t, gotItems, 1)
@@ -120,7 +120,7 @@ func TestRecordsSurviveReopen(t *testing.T) {
 	msgs, err := b.Receive(ctx, 10, 0)
 	require.NoError(t, err)
 	require.Empty(t, msgs)
-	due, err := b.ListDue(ctx, now, 0)
+	due, err := b.ListDue(ctx, backend.DueQuery{DueBefore: now, InboxBefore: now})
 	require.NoError(t, err)
 	require.Equal(t, []string{"r"}, due)
 

@@ -22,6 +22,8 @@ type runRecord struct {
 	CreatedAt time.Time         `json:"createdAt"`
 	UpdatedAt time.Time         `json:"updatedAt"`
 	DueAt     time.Time         `json:"dueAt"`
+	Failures  int               `json:"failures,omitempty"`
+	LastError string            `json:"lastError,omitempty"`
 }
 
 func newRunRecord(r backend.Run) runRecord {
@@ -30,6 +32,7 @@ func newRunRecord(r backend.Run) runRecord {
 		Input: r.Input, Output: r.Output, Error: r.Error,
 		Version: r.Version, LastSeq: r.LastSeq,
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, DueAt: r.DueAt,
+		Failures: r.Failures, LastError: r.LastError,
 	}
 }
 
@@ -39,6 +42,7 @@ func (r runRecord) run() backend.Run {
 		Input: raw(r.Input), Output: raw(r.Output), Error: raw(r.Error),
 		Version: r.Version, LastSeq: r.LastSeq,
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, DueAt: r.DueAt,
+		Failures: r.Failures, LastError: r.LastError,
 	}
 }
 
@@ -47,15 +51,16 @@ type eventRecord struct {
 	Type          string    `json:"type,omitempty"`
 	CorrelationID string    `json:"correlationId,omitempty"`
 	Data          []byte    `json:"data"`
+	Body          []byte    `json:"body,omitempty"`
 	CreatedAt     time.Time `json:"createdAt"`
 }
 
 func newEventRecord(e backend.Event) eventRecord {
-	return eventRecord{Seq: e.Seq, Type: e.Type, CorrelationID: e.CorrelationID, Data: e.Data, CreatedAt: e.CreatedAt}
+	return eventRecord{Seq: e.Seq, Type: e.Type, CorrelationID: e.CorrelationID, Data: e.Data, Body: e.Body, CreatedAt: e.CreatedAt}
 }
 
 func (e eventRecord) event() backend.Event {
-	return backend.Event{Seq: e.Seq, Type: e.Type, CorrelationID: e.CorrelationID, Data: raw(e.Data), CreatedAt: e.CreatedAt}
+	return backend.Event{Seq: e.Seq, Type: e.Type, CorrelationID: e.CorrelationID, Data: raw(e.Data), Body: e.Body, CreatedAt: e.CreatedAt}
 }
 
 type itemRecord struct {
@@ -66,20 +71,21 @@ type itemRecord struct {
 	HookID     string    `json:"hookId,omitempty"`
 	DeliveryID string    `json:"deliveryId,omitempty"`
 	Payload    []byte    `json:"payload"`
+	Body       []byte    `json:"body,omitempty"`
 	CreatedAt  time.Time `json:"createdAt"`
 }
 
 func newItemRecord(it backend.InboxItem) itemRecord {
 	return itemRecord{
 		ID: it.ID, RunID: it.RunID, Kind: it.Kind, Token: it.Token, HookID: it.HookID,
-		DeliveryID: it.DeliveryID, Payload: it.Payload, CreatedAt: it.CreatedAt,
+		DeliveryID: it.DeliveryID, Payload: it.Payload, Body: it.Body, CreatedAt: it.CreatedAt,
 	}
 }
 
 func (it itemRecord) item() backend.InboxItem {
 	return backend.InboxItem{
 		ID: it.ID, RunID: it.RunID, Kind: it.Kind, Token: it.Token, HookID: it.HookID,
-		DeliveryID: it.DeliveryID, Payload: raw(it.Payload), CreatedAt: it.CreatedAt,
+		DeliveryID: it.DeliveryID, Payload: raw(it.Payload), Body: it.Body, CreatedAt: it.CreatedAt,
 	}
 }
 

@@ -206,6 +206,8 @@ func (b *Backend) Commit(ctx context.Context, c backend.Commit) error {
 	next.Error = errData
 	next.DueAt = c.DueAt
 	next.UpdatedAt = c.Now
+	next.Failures = c.Failures
+	next.LastError = c.LastError
 	next.Version++
 	if len(events) > 0 {
 		next.LastSeq = events[len(events)-1].Seq
@@ -342,11 +344,11 @@ func (b *Backend) GetIdempotency(ctx context.Context, key string) (backend.Idemp
 	return cloneIdem(rec), nil
 }
 
-// ListDue returns the IDs of runs whose DueAt is not zero and not after before, and of runs
-// with an inbox item whose CreatedAt is not after before. Each run appears once; they are
-// ordered by the earliest of those times, then by ID. At most limit are returned (limit <= 0
-// means no limit). It scans all runs and inbox items.
-func (b *Backend) ListDue(ctx context.Context, before time.Time, limit int) ([]string, error) {
+// ListDue returns the IDs of runs whose DueAt is not zero and not after q.DueBefore, and of
+// runs with an inbox item whose CreatedAt is not after q.InboxBefore, stuck runs excepted.
+// Each run appears once; they are ordered by the earliest of those times, then by ID. At most
+// q.Limit are returned (q.Limit <= 0 means no limit). It scans all runs and inbox items.
+func (b *Backend) ListDue(ctx context.Context, q backend.DueQuery) ([]string, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -360,13 +362,16 @@ func (b *Backend) ListDue(ctx context.Context, before time.Time, limit int) ([]s
 		}
 	}
 	for id, rs := range b.runs {
-		if at := rs.run.DueAt; !at.IsZero() && !at.After(before) {
+		if at := rs.run.DueAt; !at.IsZero() && !at.After(q.DueBefore) && rs.run.Status != backend.StatusStuck {
 			note(id, at)
 		}
 	}
 	for id, items := range b.inbox {
+		if rs, ok := b.runs[id]; ok && rs.run.Status == backend.StatusStuck {
+			continue
+		}
 		for _, it := range items {
-			if !it.CreatedAt.After(before) {
+			if !it.CreatedAt.After(q.InboxBefore) {
 				note(id, it.CreatedAt)
 			}
 		}
@@ -387,8 +392,8 @@ func (b *Backend) ListDue(ctx context.Context, before time.Time, limit int) ([]s
 		}
 		return cmp.Compare(x.id, y.id)
 	})
-	if limit > 0 && len(entries) > limit {
-		entries = entries[:limit]
+	if q.Limit > 0 && len(entries) > q.Limit {
+		entries = entries[:q.Limit]
 	}
 	ids := make([]string, len(entries))
 	for i, e := range entries {

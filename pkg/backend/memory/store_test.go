@@ -120,7 +120,7 @@ func TestCommitFailureChangesNothing(t *testing.T) {
 
 			// Deleting the item of another run does nothing.
 			require.NoError(t, b.Commit(ctx, backend.Commit{RunID: "b", Version: 1, DeleteInbox: []string{item.ID}}))
-			items, err := b.ListInbox(ctx, "a")
+			items, err := b.ListInbox(ctx, "a", 0)
 			require.NoError(t, err)
 			require.Len(t, items, 1)
 		})
@@ -201,7 +201,7 @@ func TestCallersCannotMutateStoredState(t *testing.T) {
 	tok, err := b.GetToken(ctx, "t")
 	require.NoError(t, err)
 	require.Equal(t, `{"t":1}`, string(tok.Data))
-	items, err := b.ListInbox(ctx, "r")
+	items, err := b.ListInbox(ctx, "r", 0)
 	require.NoError(t, err)
 	require.Equal(t, `{"p":1}`, string(items[0].Payload))
 }
@@ -230,7 +230,7 @@ func TestInboxIDsIncreaseStrictly(t *testing.T) {
 		require.Greater(t, item.ID, last)
 		last = item.ID
 	}
-	items, err := b.ListInbox(ctx, "r1")
+	items, err := b.ListInbox(ctx, "r1", 0)
 	require.NoError(t, err)
 	require.Len(t, items, 25)
 	for i := 1; i < len(items); i++ {
@@ -256,7 +256,7 @@ func TestCloseMakesCallsFail(t *testing.T) {
 			require.ErrorIs(t, b.Commit(ctx, backend.Commit{RunID: "r", Version: 1}), memory.ErrClosed)
 			_, _, err = b.PutInbox(ctx, backend.InboxItem{RunID: "r", Kind: backend.InboxCancel}, nil)
 			require.ErrorIs(t, err, memory.ErrClosed)
-			_, err = b.ListDue(ctx, time.Now(), 0)
+			_, err = b.ListDue(ctx, dueQuery(time.Now(), 0))
 			require.ErrorIs(t, err, memory.ErrClosed)
 			require.ErrorIs(t, b.Enqueue(ctx, "r", 0), memory.ErrClosed)
 			_, err = b.Receive(ctx, 1, 0)
@@ -294,13 +294,13 @@ func TestListDueOrderAndLimit(t *testing.T) {
 	_, _, err = b.PutInbox(ctx, backend.InboxItem{RunID: "b", Kind: backend.InboxHook, Token: "tb", HookID: "h", CreatedAt: base}, nil)
 	require.NoError(t, err)
 
-	due, err := b.ListDue(ctx, base.Add(time.Minute), 0)
+	due, err := b.ListDue(ctx, dueQuery(base.Add(time.Minute), 0))
 	require.NoError(t, err)
 	require.Equal(t, []string{"b", "c", "a"}, due)
-	due, err = b.ListDue(ctx, base.Add(time.Minute), 2)
+	due, err = b.ListDue(ctx, dueQuery(base.Add(time.Minute), 2))
 	require.NoError(t, err)
 	require.Equal(t, []string{"b", "c"}, due)
-	due, err = b.ListDue(ctx, base.Add(-time.Second), 0)
+	due, err = b.ListDue(ctx, dueQuery(base.Add(-time.Second), 0))
 	require.NoError(t, err)
 	require.Empty(t, due)
 }
@@ -314,4 +314,9 @@ func TestClockIsShared(t *testing.T) {
 	plain := memory.New()
 	defer plain.Close()
 	require.Equal(t, backend.SystemClock{}, backend.ClockOf(plain))
+}
+
+// dueQuery asks ListDue for runs due by before, timers and inbox items alike.
+func dueQuery(before time.Time, limit int) backend.DueQuery {
+	return backend.DueQuery{DueBefore: before, InboxBefore: before, Limit: limit}
 }
