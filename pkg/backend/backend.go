@@ -183,7 +183,10 @@ type Commit struct {
 type Store interface {
 	// CreateRun stores a new run with Version 1 and LastSeq set from first (whose Seq must be
 	// 1, 2, ...). If a run with the same ID exists it stores nothing and returns the existing
-	// run with an error matching ErrRunExists.
+	// run with an error matching ErrRunExists. The run and first are written in one
+	// transaction: a record over MaxItemBytes, more than MaxTransactionItems-1 first events, or
+	// more than MaxTransactionBytes in all fail with ErrTooLarge and ErrInvalidCommit, and
+	// store nothing.
 	CreateRun(ctx context.Context, run Run, first []Event) (Run, error)
 	// GetRun returns the run, or ErrRunNotFound.
 	GetRun(ctx context.Context, runID string) (Run, error)
@@ -192,7 +195,13 @@ type Store interface {
 	// Commit applies c atomically. It fails with ErrRunNotFound if the run does not exist,
 	// with ErrVersionConflict if its version is not c.Version, with *TokenConflictError if a
 	// token to claim is held, and with ErrInvalidCommit if c is malformed (for example, event
-	// sequence numbers that do not run on from LastSeq). A failed commit changes nothing.
+	// sequence numbers that do not run on from LastSeq). A commit over the Limits fails with
+	// ErrInvalidCommit and ErrTooLarge: more than MaxSideItems ClaimTokens, ReleaseTokens and
+	// PutResponses (counted as given, whether or not each turns into a write), a record
+	// (the run as the commit leaves it, an event, a token, a response) over MaxItemBytes, or
+	// the run record and side items over MaxTransactionBytes together. Events and inbox
+	// deletes are not limited in number, nor events in total size. A failed commit changes
+	// nothing.
 	Commit(ctx context.Context, c Commit) error
 
 	// PutInbox stores item (assigning ID when empty) and returns the stored item. For an
@@ -204,6 +213,9 @@ type Store interface {
 	// When idem is not nil, the item is stored only together with idem, as one atomic write.
 	// If an idempotency record with idem.Key already exists, nothing is stored and PutInbox
 	// returns the existing record and an error matching ErrDuplicate.
+	//
+	// An item or idempotency record over MaxItemBytes fails with ErrTooLarge; nothing is
+	// stored and no delivery is counted.
 	PutInbox(ctx context.Context, item InboxItem, idem *Idempotency) (InboxItem, *Idempotency, error)
 	// ListInbox returns the first limit of the run's inbox items sorted by ID (limit <= 0: all
 	// of them). A run without items, or an unknown run, gives an empty list.
@@ -240,7 +252,8 @@ type DueQuery struct {
 // Limits every driver enforces: DynamoDB's. A driver may split a commit's events and inbox
 // deletes over several writes, but never its visible side items (token claims and releases,
 // responses), which must fit one transaction with the run record; a record larger than
-// MaxItemBytes is refused. The memory driver refuses the same, so embedded tests meet the
+// MaxItemBytes is refused. Refusals come before anything is written, with ErrTooLarge. The
+// memory driver refuses the same, by the same count of bytes, so embedded tests meet the
 // walls production meets.
 const (
 	// MaxItemBytes is the largest record (400 KB, counted as DynamoDB counts: attribute names

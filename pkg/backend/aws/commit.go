@@ -46,8 +46,9 @@ import (
 //     they still count in ListDue, which is eventually consistent anyway; ListInbox finishes
 //     the job if the committer died in between.
 //   - Token claims and releases and responses cannot be split (each is visible, and a claim
-//     can fail): with the run update they must fit in one transaction, about 99 in all, or
-//     the commit fails with ErrTooLarge and backend.ErrInvalidCommit.
+//     can fail): with the run update they must fit in one transaction, at most
+//     backend.MaxSideItems as the commit gives them, or the commit fails with ErrTooLarge and
+//     backend.ErrInvalidCommit.
 
 // errReleaseRaced reports a token release whose condition failed: the run's token set said
 // the run held the token, the token record said otherwise. The commit is tried once more.
@@ -56,11 +57,13 @@ var errReleaseRaced = errors.New("aws: a released token changed hands during the
 // Commit applies c as the contract of backend.Store.Commit says (see the comment above for
 // how). The checks come in this order: the commit's shape (an empty or over-long RunID, an
 // empty token or delivery ID, a claimed token naming another run, or one token claimed twice
-// give backend.ErrInvalidCommit), the run's existence (backend.ErrRunNotFound), its version
-// (backend.ErrVersionConflict), the events' Seq (backend.ErrInvalidCommit), the size of what
-// cannot be split (ErrTooLarge and backend.ErrInvalidCommit), then the token claims
-// (*backend.TokenConflictError for the first held token in ClaimTokens). A claimed token with
-// an empty RunID is stored with c.RunID, and one with a zero CreatedAt with c.Now.
+// give backend.ErrInvalidCommit; more than backend.MaxSideItems claims, releases and
+// responses, counted as given, give it with ErrTooLarge), the run's existence
+// (backend.ErrRunNotFound), its version (backend.ErrVersionConflict), the events' Seq
+// (backend.ErrInvalidCommit), the size of its records and of what cannot be split (ErrTooLarge
+// and backend.ErrInvalidCommit), then the token claims (*backend.TokenConflictError for the
+// first held token in ClaimTokens). A claimed token with an empty RunID is stored with
+// c.RunID, and one with a zero CreatedAt with c.Now.
 func (b *Backend) Commit(ctx context.Context, c backend.Commit) error {
 	if err := b.check(ctx); err != nil {
 		return err
@@ -95,6 +98,12 @@ func (b *Backend) Commit(ctx context.Context, c backend.Commit) error {
 func normalizeCommit(c backend.Commit) (backend.Commit, error) {
 	if err := checkRunID(c.RunID); err != nil {
 		return c, err
+	}
+	// Counted as given, before the run is read: whether a release or a response turns into a
+	// write depends on the stored state, and a commit's fate should not.
+	if n := len(c.ClaimTokens) + len(c.ReleaseTokens) + len(c.PutResponses); n > backend.MaxSideItems {
+		return c, fmt.Errorf("%d token claims, token releases and responses, over the %d one commit may carry: %w: %w",
+			n, backend.MaxSideItems, ErrTooLarge, backend.ErrInvalidCommit)
 	}
 	claims := make([]backend.Token, len(c.ClaimTokens))
 	seen := make(map[string]bool, len(c.ClaimTokens))

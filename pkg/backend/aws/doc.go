@@ -47,9 +47,9 @@
 // conflicting transaction or throttling are tried again. A Commit larger than one
 // transaction (100 actions, 4 MB) is split so that it still looks atomic to every reader:
 // see the comment at the top of commit.go. What cannot be split, the token claims and
-// releases and responses of one commit (about 99 in all with the run update), must fit in
-// one transaction, else the commit fails with ErrTooLarge and backend.ErrInvalidCommit; so
-// must the first events of CreateRun.
+// releases and responses of one commit (at most backend.MaxSideItems as the commit gives
+// them), must fit in one transaction with the run update, else the commit fails with
+// ErrTooLarge and backend.ErrInvalidCommit; so must the first events of CreateRun.
 //
 // # Queue
 //

@@ -21,12 +21,13 @@ import (
 // q.Limit are returned (q.Limit <= 0 means all: every page of the index is read).
 //
 // It queries the DueShards partitions of the sparse index IndexDue in parallel, reading each
-// up to the later cut-off and at most q.Limit runs deep. A stuck run's record is not in the
-// index, but its inbox items are: runs found only through inbox items are looked up (one
-// BatchGetItem per 100) and dropped when stuck. Index reads are eventually consistent on
-// DynamoDB: a run due a moment ago may be missing and a run just cleared may still appear,
-// which the sweeper that calls ListDue tolerates (a missed run is found by the next sweep,
-// an extra one gets a turn with nothing to do).
+// up to the later cut-off until it has q.Limit runs that are not stuck. A stuck run's record
+// is not in the index, but its inbox items are: runs found through an inbox item are looked up
+// (one BatchGetItem per page and 100 runs) and skipped when stuck, so that stuck runs never
+// take the places of due ones. Index reads are eventually consistent on DynamoDB: a run due a
+// moment ago may be missing and a run just cleared may still appear, which the sweeper that
+// calls ListDue tolerates (a missed run is found by the next sweep, an extra one gets a turn
+// with nothing to do).
 func (b *Backend) ListDue(ctx context.Context, q backend.DueQuery) ([]string, error) {
 	if err := b.check(ctx); err != nil {
 		return nil, err
@@ -55,37 +56,17 @@ func (b *Backend) ListDue(ctx context.Context, q backend.DueQuery) ([]string, er
 		return nil, fmt.Errorf("aws: list due runs: %w", err)
 	}
 
+	// A run's entries all go to one shard, so each run appears in one shard's list, once.
 	all := slices.Concat(shards...)
 	slices.SortFunc(all, func(x, y dueEntry) int {
 		return cmp.Or(cmp.Compare(x.at, y.at), cmp.Compare(x.runID, y.runID))
 	})
-	viaRecord := map[string]bool{}
-	var viaInbox []string
-	for _, e := range all {
-		if !e.inbox {
-			viaRecord[e.runID] = true
-		}
+	if q.Limit > 0 && len(all) > q.Limit {
+		all = all[:q.Limit]
 	}
-	for _, e := range all {
-		if e.inbox && !viaRecord[e.runID] && !slices.Contains(viaInbox, e.runID) {
-			viaInbox = append(viaInbox, e.runID)
-		}
-	}
-	stuck, err := b.stuckRuns(ctx, viaInbox)
-	if err != nil {
-		return nil, fmt.Errorf("aws: list due runs: %w", err)
-	}
-	ids := make([]string, 0, len(all))
-	seen := make(map[string]bool, len(all))
-	for _, e := range all {
-		if seen[e.runID] || stuck[e.runID] {
-			continue
-		}
-		if q.Limit > 0 && len(ids) == q.Limit {
-			break
-		}
-		seen[e.runID] = true
-		ids = append(ids, e.runID)
+	ids := make([]string, len(all))
+	for i, e := range all {
+		ids[i] = e.runID
 	}
 	return ids, nil
 }
@@ -116,7 +97,9 @@ type dueEntry struct {
 }
 
 // dueInShard returns the distinct runs of one index partition with an entry below upper that
-// keep accepts, in index order, at most limit of them (limit <= 0: all).
+// keep accepts, stuck runs excepted, in index order, at most limit of them (limit <= 0: all).
+// A run whose first accepted entry is its record is not stuck (a stuck run's record is not in
+// the index); one whose first is an inbox item is looked up.
 func (b *Backend) dueInShard(ctx context.Context, shard, upper string, limit int, keep func(dueEntry) bool) ([]dueEntry, error) {
 	var e expr
 	keyCond := e.n(AttrDuePK) + " = " + e.v(str(shard)) + " AND " + e.n(AttrDueSK) + " < " + e.v(str(upper))
@@ -141,6 +124,8 @@ func (b *Backend) dueInShard(ctx context.Context, shard, upper string, limit int
 		if err != nil {
 			return nil, err
 		}
+		var found []dueEntry
+		var viaInbox []string
 		for _, m := range page.Items {
 			runID, ok := runIDFromPK(getStr(m, AttrPK))
 			if !ok || seen[runID] {
@@ -152,6 +137,19 @@ func (b *Backend) dueInShard(ctx context.Context, shard, upper string, limit int
 				continue
 			}
 			seen[runID] = true
+			found = append(found, e)
+			if e.inbox {
+				viaInbox = append(viaInbox, runID)
+			}
+		}
+		stuck, err := b.stuckRuns(ctx, viaInbox)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range found {
+			if stuck[e.runID] {
+				continue
+			}
 			out = append(out, e)
 			if limit > 0 && len(out) == limit {
 				break

@@ -3,6 +3,7 @@ package backendtest
 import (
 	"encoding/json"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -22,6 +23,7 @@ func commitTests() []subtest {
 		{"VersionConflict", testCommitVersionConflict},
 		{"UnknownRun", testCommitUnknownRun},
 		{"InvalidSeq", testCommitInvalidSeq},
+		{"Failures", testCommitFailures},
 	}
 }
 
@@ -251,4 +253,37 @@ func testCommitInvalidSeq(t *testing.T, b backend.Backend) {
 	c, _ := f.badCommit(t, f.run.Version)
 	mustCommit(t, b, c)
 	require.Equal(t, f.run.Version+1, getRun(t, b, f.run.ID).Version)
+}
+
+// Failures and LastError are replaced by every commit, and reset by one that leaves them zero;
+// a failed commit leaves them alone.
+func testCommitFailures(t *testing.T, b backend.Backend) {
+	run := setupRun(t, b)
+	want := run
+	for i, tc := range []struct {
+		failures int
+		lastErr  string
+	}{
+		{1, `step "charge": dial tcp: connection refused`},
+		{2, "h\u00e9llo \u2028 \"quoted\" second"},
+		{0, ""},
+		{7, "workflow \"order\" is not registered"},
+	} {
+		c, cur := nextCommit(t, b, run.ID)
+		c.Failures, c.LastError = tc.failures, tc.lastErr
+		if tc.failures == 0 {
+			c.Events = mkEvents(cur.LastSeq+1, 1, now()) // a commit of work
+		}
+		mustCommit(t, b, c)
+		want.Version, want.LastSeq, want.UpdatedAt = cur.Version+1, cur.LastSeq+int64(len(c.Events)), c.Now
+		want.Failures, want.LastError = tc.failures, tc.lastErr
+		requireRun(t, want, getRun(t, b, run.ID), "after commit "+strconv.Itoa(i+1))
+	}
+
+	stale, _ := nextCommit(t, b, run.ID)
+	stale.Version--
+	stale.Failures, stale.LastError = 0, ""
+	before := takeSnapshot(t, b, probe{runs: []string{run.ID}})
+	require.ErrorIs(t, b.Commit(t.Context(), stale), backend.ErrVersionConflict)
+	requireUnchanged(t, b, before, "after a failed commit")
 }

@@ -29,9 +29,11 @@
 // Run it with the race detector: go test -race ./pkg/backend/...
 //
 // The subtests are grouped by concept (Run, Events, Commit, Tokens, Inbox, Idempotency,
-// Responses, Due, Queue, Concurrency) and all run in parallel; select some with -run, for
-// example -run 'TestConformance/Tokens/'. The queue tests wait on real time and dominate the
-// run time (a few seconds for an in-memory driver); the others write only a few records each.
+// Responses, Due, Stuck, Limits, Attachments, Queue, Concurrency) and all run in parallel;
+// select some with -run, for example -run 'TestConformance/Tokens/'. The queue tests wait on
+// real time and dominate the run time of an in-memory driver (a few seconds); the Limits tests
+// write records near DynamoDB's 400 KB limit and commits of hundreds of events and inbox
+// deletes, which dominate on an emulator. The others write only a few records each.
 //
 // What the suite assumes of a driver, beyond the contract:
 //
@@ -41,6 +43,10 @@
 //     never) must come back zero.
 //   - JSON values may be re-encoded: they are compared semantically, and an absent value
 //     (nil, empty or JSON null) matches any absent value.
+//   - A driver sizes records as DynamoDB does (attribute names and values) with attribute
+//     names and keys of its own: the Limits tests leave it 8 KiB of each record (a record whose
+//     values come to backend.MaxItemBytes less 8 KiB must fit, with short IDs) and count on
+//     the values alone to go over (a record whose values exceed backend.MaxItemBytes must not).
 //   - IDs, tokens, keys and delivery IDs are unique to each subtest, so a driver may share one
 //     table between backends. ListDue and ListTokens("") results are then filtered to the
 //     subtest's own records. A shared queue is tolerated too: queue tests look only at their

@@ -19,6 +19,7 @@ func dueTests() []subtest {
 		{"NoDuplicates", testDueNoDuplicates},
 		{"Limit", testDueLimit},
 		{"ClearedByCommit", testDueClearedByCommit},
+		{"SeparateCutoffs", testDueSeparateCutoffs},
 	}
 }
 
@@ -157,4 +158,32 @@ func testDueClearedByCommit(t *testing.T, b backend.Backend) {
 	c.Status = backend.StatusCompleted
 	mustCommit(t, b, c)
 	require.Empty(t, listDue(t, b, base.Add(24*time.Hour), 0, mine), "DueAt cleared")
+}
+
+// DueBefore applies to due times and InboxBefore to inbox items, each alone: a run with a
+// passed timer is listed by DueBefore only, a run with an old inbox item by InboxBefore only.
+func testDueSeparateCutoffs(t *testing.T, b backend.Backend) {
+	base := now()
+	timer := createDueRun(t, b, base.Add(-time.Minute))
+	inbox := createDueRun(t, b, time.Time{})
+	putInbox(t, b, cancelItem(inbox.ID, base.Add(-time.Minute)))
+	mine := set(timer.ID, inbox.ID)
+
+	for _, tc := range []struct {
+		name                   string
+		dueBefore, inboxBefore time.Time
+		want                   []string
+	}{
+		{"both cut-offs after both", base, base, []string{timer.ID, inbox.ID}},
+		{"timers only", base, base.Add(-2 * time.Minute), []string{timer.ID}},
+		{"inbox items only", base.Add(-2 * time.Minute), base, []string{inbox.ID}},
+		{"neither", base.Add(-2 * time.Minute), base.Add(-2 * time.Minute), nil},
+		{"inbox cut-off far later", base.Add(-2 * time.Minute), base.Add(time.Hour), []string{inbox.ID}},
+		{"due cut-off far later", base.Add(time.Hour), base.Add(-2 * time.Minute), []string{timer.ID}},
+	} {
+		ids, err := b.ListDue(t.Context(), backend.DueQuery{DueBefore: tc.dueBefore, InboxBefore: tc.inboxBefore})
+		require.NoError(t, err, tc.name)
+		requireNoDuplicates(t, ids, "ListDue")
+		require.ElementsMatch(t, tc.want, own(ids, mine), tc.name)
+	}
 }

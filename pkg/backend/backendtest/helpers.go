@@ -98,6 +98,21 @@ func requireJSON(t *testing.T, want, got json.RawMessage, what string) {
 	require.JSONEqf(t, string(want), string(got), "%s", what)
 }
 
+// requireBytes compares binary attachments byte for byte; nil and empty are the same (no
+// attachment). A mismatch is reported by length and first differing offset, not by dumping
+// the bytes, which may be hundreds of kilobytes.
+func requireBytes(t *testing.T, want, got []byte, what string) {
+	t.Helper()
+	if bytes.Equal(want, got) {
+		return
+	}
+	at := 0
+	for at < min(len(want), len(got)) && want[at] == got[at] {
+		at++
+	}
+	require.Failf(t, "binary attachments differ", "%s: want %d bytes, got %d; they differ from offset %d", what, len(want), len(got), at)
+}
+
 // requireTime compares times at millisecond precision. A zero time matches only a zero time.
 func requireTime(t *testing.T, want, got time.Time, what string) {
 	t.Helper()
@@ -123,6 +138,8 @@ func requireRun(t *testing.T, want, got backend.Run, what string) {
 	requireTime(t, want.CreatedAt, got.CreatedAt, what+": CreatedAt")
 	requireTime(t, want.UpdatedAt, got.UpdatedAt, what+": UpdatedAt")
 	requireTime(t, want.DueAt, got.DueAt, what+": DueAt")
+	require.Equalf(t, want.Failures, got.Failures, "%s: Failures", what)
+	require.Equalf(t, want.LastError, got.LastError, "%s: LastError", what)
 }
 
 func requireEvents(t *testing.T, want, got []backend.Event, what string) {
@@ -134,6 +151,7 @@ func requireEvents(t *testing.T, want, got []backend.Event, what string) {
 		require.Equalf(t, w.Type, g.Type, "%s: Type", at)
 		require.Equalf(t, w.CorrelationID, g.CorrelationID, "%s: CorrelationID", at)
 		requireJSON(t, w.Data, g.Data, at+": Data")
+		requireBytes(t, w.Body, g.Body, at+": Body")
 		requireTime(t, w.CreatedAt, g.CreatedAt, at+": CreatedAt")
 	}
 }
@@ -155,6 +173,7 @@ func requireItem(t *testing.T, want, got backend.InboxItem, what string) {
 	require.Equalf(t, want.HookID, got.HookID, "%s: HookID", what)
 	require.Equalf(t, want.DeliveryID, got.DeliveryID, "%s: DeliveryID", what)
 	requireJSON(t, want.Payload, got.Payload, what+": Payload")
+	requireBytes(t, want.Body, got.Body, what+": Body")
 	requireTime(t, want.CreatedAt, got.CreatedAt, what+": CreatedAt")
 }
 
@@ -316,18 +335,21 @@ func listTokens(t *testing.T, b backend.Backend, runID string) []backend.Token {
 }
 
 // nextCommit returns a commit on the run's current version that changes nothing but the
-// version (it carries the run's Status, Output, Error and DueAt over), and the run it read.
+// version (it carries the run's Status, Output, Error, DueAt, Failures and LastError over),
+// and the run it read.
 func nextCommit(t *testing.T, b backend.Backend, runID string) (backend.Commit, backend.Run) {
 	t.Helper()
 	run := getRun(t, b, runID)
 	return backend.Commit{
-		RunID:   run.ID,
-		Version: run.Version,
-		Status:  run.Status,
-		Output:  run.Output,
-		Error:   run.Error,
-		DueAt:   run.DueAt,
-		Now:     now(),
+		RunID:     run.ID,
+		Version:   run.Version,
+		Status:    run.Status,
+		Output:    run.Output,
+		Error:     run.Error,
+		DueAt:     run.DueAt,
+		Now:       now(),
+		Failures:  run.Failures,
+		LastError: run.LastError,
 	}, run
 }
 

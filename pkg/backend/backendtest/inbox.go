@@ -22,6 +22,7 @@ func inboxTests() []subtest {
 		{"Delete", testInboxDelete},
 		{"DeleteOtherRun", testInboxDeleteOtherRun},
 		{"ListUnknownRun", testInboxListUnknownRun},
+		{"ListLimit", testInboxListLimit},
 	}
 }
 
@@ -203,4 +204,32 @@ func testInboxListUnknownRun(t *testing.T, b backend.Backend) {
 		require.NoError(t, err)
 		require.Empty(t, items, "ListInbox(%q)", id)
 	}
+}
+
+// ListInbox returns the first limit items in ID order (limit <= 0: all of them); items a
+// commit deleted no longer count.
+func testInboxListLimit(t *testing.T, b backend.Backend) {
+	ctx := t.Context()
+	run, tok := setupHook(t, b)
+	var items []backend.InboxItem
+	for i := range 5 {
+		items = append(items, putInbox(t, b, hookItem(tok, now(), `{"i":`+strconv.Itoa(i)+`}`)))
+	}
+	for _, tc := range []struct{ limit, want int }{{0, 5}, {-1, 5}, {1, 1}, {3, 3}, {5, 5}, {6, 5}, {1000, 5}} {
+		got, err := b.ListInbox(ctx, run.ID, tc.limit)
+		require.NoError(t, err)
+		requireItems(t, items[:tc.want], got, "ListInbox(limit "+strconv.Itoa(tc.limit)+")")
+	}
+
+	c, _ := nextCommit(t, b, run.ID)
+	c.DeleteInbox = []string{items[0].ID, items[2].ID}
+	mustCommit(t, b, c)
+	got, err := b.ListInbox(ctx, run.ID, 2)
+	require.NoError(t, err)
+	requireItems(t, []backend.InboxItem{items[1], items[3]}, got, "ListInbox(limit 2) after deletes")
+	requireItems(t, []backend.InboxItem{items[1], items[3], items[4]}, listInbox(t, b, run.ID), "ListInbox after deletes")
+
+	got, err = b.ListInbox(ctx, uid(t, "run"), 3)
+	require.NoError(t, err)
+	require.Empty(t, got, "ListInbox(limit 3) of an unknown run")
 }

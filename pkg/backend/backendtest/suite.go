@@ -30,6 +30,9 @@ func Run(t *testing.T, newBackend func(t *testing.T) backend.Backend) {
 		{"Idempotency", idempotencyTests()},
 		{"Responses", responseTests()},
 		{"Due", dueTests()},
+		{"Stuck", stuckTests()},
+		{"Limits", limitTests()},
+		{"Attachments", attachmentTests()},
 		{"Queue", queueTests()},
 		{"Concurrency", concurrencyTests()},
 	}

@@ -11,11 +11,20 @@
 //   - All state sits behind mutexes; every conditional write (Commit, CreateRun, PutInbox) is
 //     checked and applied under one lock, and, when persisted, written in one bbolt
 //     transaction before memory is changed, so a failed call changes nothing.
+//   - It is as strict as DynamoDB: it refuses, with backend.ErrTooLarge, what the Limits of
+//     package backend refuse (records over backend.MaxItemBytes, commits with more than
+//     backend.MaxSideItems side items or side items over backend.MaxTransactionBytes, first
+//     events that do not fit one transaction), sizing each record as the AWS driver lays it out
+//     as a DynamoDB item, never smaller (size.go). There is no option to relax the limits: code
+//     that passes here does not meet a new wall in production.
 //   - Inbox IDs assigned by PutInbox are ULIDs taken from the configured clock with monotonic
 //     entropy; they increase strictly across the whole backend, across restarts too.
 //   - The wake queue lives in memory only, even for a backend made by Open. After a restart
 //     the queue is empty; the engine's sweeper wakes the runs that need a turn again through
 //     ListDue, which reports runs with a DueAt and runs with inbox items.
+//   - Like an SQS queue with a redrive policy, the wake queue moves a message that was
+//     received WithMaxReceives times (DefaultMaxReceives, 10) without being acknowledged to
+//     its dead letters, which DeadLetters lists.
 //   - Time for delays, visibility timeouts and ULIDs comes from the Clock given with
 //     WithClock, so tests can drive the queue with a fake clock. Receive waits in real time.
 //   - After Close every method fails with ErrClosed, for both kinds of backend.

@@ -24,7 +24,9 @@ import (
 // Then an InboxHook item needs a token record with the item's Token, RunID and HookID
 // (else backend.ErrTokenNotFound), and an InboxCancel item needs a run that exists
 // (backend.ErrRunNotFound) and has not ended (backend.ErrRunEnded). An unknown Kind or an
-// empty idempotency key is an error matching none of the sentinels.
+// empty idempotency key is an error matching none of the sentinels. An item or idempotency
+// record over backend.MaxItemBytes gives backend.ErrTooLarge, before any of those checks but
+// the kind and the key.
 func (b *Backend) PutInbox(ctx context.Context, item backend.InboxItem, idem *backend.Idempotency) (backend.InboxItem, *backend.Idempotency, error) {
 	if err := ctx.Err(); err != nil {
 		return backend.InboxItem{}, nil, err
@@ -40,6 +42,9 @@ func (b *Backend) PutInbox(ctx context.Context, item backend.InboxItem, idem *ba
 		}
 		rec := cloneIdem(*idem)
 		storedIdem = &rec
+	}
+	if err := checkPut(stored, storedIdem); err != nil {
+		return backend.InboxItem{}, nil, fmt.Errorf("memory: put inbox: %w", err)
 	}
 
 	if err := b.lock(); err != nil {

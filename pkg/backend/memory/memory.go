@@ -17,6 +17,10 @@ import (
 // WithVisibilityTimeout option is given.
 const DefaultVisibilityTimeout = 30 * time.Second
 
+// DefaultMaxReceives is how many times a wake message may be received without being
+// acknowledged when no WithMaxReceives option is given.
+const DefaultMaxReceives = 10
+
 // ErrClosed is returned by every method of a Backend after Close.
 var ErrClosed = errors.New("memory: backend is closed")
 
@@ -48,12 +52,16 @@ type Backend struct {
 type runState struct {
 	run    backend.Run
 	events []backend.Event // events[i].Seq == i+1
+	// tokenBytes is the length of the names of the tokens the run holds, which its record
+	// carries on DynamoDB and so counts in its size (see size.go).
+	tokenBytes int
 }
 
 // config collects the options.
 type config struct {
 	clock             backend.Clock
 	visibilityTimeout time.Duration
+	maxReceives       int
 }
 
 // Option configures a Backend made by New or Open.
@@ -80,6 +88,19 @@ func WithVisibilityTimeout(d time.Duration) Option {
 	}
 }
 
+// WithMaxReceives sets how many times a wake message may be received without being
+// acknowledged, like the maxReceiveCount of an SQS redrive policy: when the visibility timeout
+// after its n-th receive ends, the message is moved out of the queue to the dead letters (see
+// DeadLetters) instead of being delivered again. The default is DefaultMaxReceives; a value
+// that is not positive is ignored.
+func WithMaxReceives(n int) Option {
+	return func(cfg *config) {
+		if n > 0 {
+			cfg.maxReceives = n
+		}
+	}
+}
+
 var (
 	_ backend.Backend = (*Backend)(nil)
 	_ backend.Clocked = (*Backend)(nil)
@@ -87,7 +108,7 @@ var (
 
 // New returns an empty Backend that keeps its state in memory only.
 func New(opts ...Option) *Backend {
-	cfg := config{clock: backend.SystemClock{}, visibilityTimeout: DefaultVisibilityTimeout}
+	cfg := config{clock: backend.SystemClock{}, visibilityTimeout: DefaultVisibilityTimeout, maxReceives: DefaultMaxReceives}
 	for _, opt := range opts {
 		opt(&cfg)
 	}
@@ -102,7 +123,7 @@ func New(opts ...Option) *Backend {
 		responses:  make(map[string]backend.Response),
 		idem:       make(map[string]backend.Idempotency),
 		entropy:    ulid.Monotonic(rand.Reader, 0),
-		q:          newQueue(hex.EncodeToString(nonce[:]), cfg.clock),
+		q:          newQueue(hex.EncodeToString(nonce[:]), cfg.clock, cfg.maxReceives),
 	}
 }
 

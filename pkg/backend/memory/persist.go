@@ -147,6 +147,9 @@ func (b *Backend) load(tx *bolt.Tx) error {
 			return fmt.Errorf("token %q: %w", k, err)
 		}
 		b.tokens[rec.Token] = rec.token()
+		if rs, ok := b.runs[rec.RunID]; ok {
+			rs.tokenBytes += len(rec.Token)
+		}
 		return nil
 	})
 	if err != nil {

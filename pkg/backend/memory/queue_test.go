@@ -2,6 +2,7 @@ package memory_test
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -210,4 +211,131 @@ func TestCloseWakesReceive(t *testing.T) {
 	_, err := b.Receive(context.Background(), 1, 10*time.Second)
 	require.ErrorIs(t, err, memory.ErrClosed)
 	require.Less(t, time.Since(start), 5*time.Second)
+}
+
+// A message received as many times as allowed without an acknowledgement leaves the queue for
+// the dead letters when its last visibility timeout ends; one acknowledged in time does not.
+func TestQueueDeadLetters(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	clock := newFakeClock()
+	b := memory.New(memory.WithClock(clock), memory.WithVisibilityTimeout(time.Minute), memory.WithMaxReceives(3))
+	defer b.Close()
+	start := clock.Now()
+
+	require.NoError(t, b.Enqueue(ctx, "poison", 0))
+	require.NoError(t, b.Enqueue(ctx, "healthy", 0))
+	var last []backend.WakeMessage
+	for i := range 3 {
+		if i > 0 {
+			clock.Advance(time.Minute)
+		}
+		msgs, err := b.Receive(ctx, 10, 0)
+		require.NoError(t, err)
+		require.Equal(t, []string{"poison", "healthy"}, runIDs(msgs), "receive %d", i+1)
+		last = msgs
+	}
+	require.NoError(t, b.Ack(ctx, last[1]), "the healthy one is acknowledged on its last receive")
+	require.Empty(t, b.DeadLetters(), "in flight on its last receive: not dead yet")
+	next, ok := b.NextVisible()
+	require.False(t, ok, "a message on its last receive never becomes visible again, got %v", next)
+
+	clock.Advance(time.Minute)
+	require.Zero(t, b.Pending())
+	msgs, err := b.Receive(ctx, 10, 0)
+	require.NoError(t, err)
+	require.Empty(t, msgs, "the poison message is not delivered a fourth time")
+	require.Equal(t, []memory.DeadLetter{{RunID: "poison", Receives: 3, DiedAt: start.Add(3 * time.Minute)}}, b.DeadLetters())
+	require.NoError(t, b.Ack(ctx, last[0]), "acknowledging a dead letter is not an error")
+	require.Len(t, b.DeadLetters(), 1, "and does not take it back")
+
+	// A new wake of the same run is a new message.
+	require.NoError(t, b.Enqueue(ctx, "poison", 0))
+	msgs, err = b.Receive(ctx, 10, 0)
+	require.NoError(t, err)
+	require.Equal(t, []string{"poison"}, runIDs(msgs))
+	require.NoError(t, b.Ack(ctx, msgs...))
+	require.Len(t, b.DeadLetters(), 1)
+}
+
+// An acknowledgement that comes after the last visibility timeout ended is too late, even when
+// nothing has looked at the queue in between: the message is dead from that moment.
+func TestQueueLateAckOfLastReceive(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	clock := newFakeClock()
+	b := memory.New(memory.WithClock(clock), memory.WithVisibilityTimeout(time.Minute), memory.WithMaxReceives(1))
+	defer b.Close()
+
+	require.NoError(t, b.Enqueue(ctx, "slow", 0))
+	msgs, err := b.Receive(ctx, 1, 0)
+	require.NoError(t, err)
+	require.Len(t, msgs, 1)
+	clock.Advance(time.Minute)
+	require.NoError(t, b.Ack(ctx, msgs...))
+	require.Equal(t, []string{"slow"}, deadRunIDs(b.DeadLetters()))
+}
+
+// By default a message may be received DefaultMaxReceives (10) times; a WithMaxReceives that
+// is not positive is ignored.
+func TestQueueDefaultMaxReceives(t *testing.T) {
+	t.Parallel()
+	require.Equal(t, 10, memory.DefaultMaxReceives)
+	for name, opts := range map[string][]memory.Option{
+		"default":             nil,
+		"zero is ignored":     {memory.WithMaxReceives(0)},
+		"negative is ignored": {memory.WithMaxReceives(-1)},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			clock := newFakeClock()
+			b := memory.New(append(opts, memory.WithClock(clock), memory.WithVisibilityTimeout(time.Second))...)
+			defer b.Close()
+			require.NoError(t, b.Enqueue(ctx, "r", 0))
+			for i := range memory.DefaultMaxReceives {
+				msgs, err := b.Receive(ctx, 1, 0)
+				require.NoError(t, err)
+				require.Len(t, msgs, 1, "receive %d", i+1)
+				clock.Advance(time.Second)
+			}
+			msgs, err := b.Receive(ctx, 1, 0)
+			require.NoError(t, err)
+			require.Empty(t, msgs)
+			dead := b.DeadLetters()
+			require.Len(t, dead, 1)
+			require.Equal(t, memory.DefaultMaxReceives, dead[0].Receives)
+		})
+	}
+}
+
+// The backend keeps the latest MaxDeadLetters dead letters, oldest first; none after Close.
+func TestQueueDeadLettersBounded(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	clock := newFakeClock()
+	b := memory.New(memory.WithClock(clock), memory.WithVisibilityTimeout(time.Second), memory.WithMaxReceives(1))
+	const n = memory.MaxDeadLetters + 5
+	for i := range n {
+		require.NoError(t, b.Enqueue(ctx, fmt.Sprintf("r%04d", i), 0))
+		msgs, err := b.Receive(ctx, 1, 0)
+		require.NoError(t, err)
+		require.Len(t, msgs, 1)
+		clock.Advance(time.Millisecond)
+	}
+	clock.Advance(time.Second)
+	dead := b.DeadLetters()
+	require.Len(t, dead, memory.MaxDeadLetters)
+	require.Equal(t, "r0005", dead[0].RunID)
+	require.Equal(t, fmt.Sprintf("r%04d", n-1), dead[len(dead)-1].RunID)
+	require.NoError(t, b.Close())
+	require.Empty(t, b.DeadLetters())
+}
+
+func deadRunIDs(dead []memory.DeadLetter) []string {
+	ids := make([]string, len(dead))
+	for i, d := range dead {
+		ids[i] = d.RunID
+	}
+	return ids
 }

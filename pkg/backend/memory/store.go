@@ -34,8 +34,11 @@ func checkSeq(events []backend.Event, last int64) error {
 
 // CreateRun stores run with Version 1 and LastSeq taken from first, whose Seq must be 1, 2,
 // and so on. An empty run ID or misnumbered events give an error matching
-// backend.ErrInvalidCommit. If the run exists, it returns the stored run and an error matching
-// backend.ErrRunExists. The stored run is returned.
+// backend.ErrInvalidCommit; so do, together with backend.ErrTooLarge, a record over
+// backend.MaxItemBytes and first events that do not fit one transaction with the run (more
+// than backend.MaxTransactionItems-1, or backend.MaxTransactionBytes in all). If the run
+// exists, it returns the stored run and an error matching backend.ErrRunExists. The stored run
+// is returned.
 func (b *Backend) CreateRun(ctx context.Context, run backend.Run, first []backend.Event) (backend.Run, error) {
 	if err := ctx.Err(); err != nil {
 		return backend.Run{}, err
@@ -49,6 +52,9 @@ func (b *Backend) CreateRun(ctx context.Context, run backend.Run, first []backen
 	stored := cloneRun(run)
 	stored.Version = 1
 	stored.LastSeq = int64(len(first))
+	if err := checkCreate(stored, first); err != nil {
+		return backend.Run{}, fmt.Errorf("memory: create run %q: %w: %w", run.ID, err, backend.ErrInvalidCommit)
+	}
 	events := cloneEvents(first)
 
 	if err := b.lock(); err != nil {
@@ -125,6 +131,9 @@ func validateCommit(c backend.Commit) error {
 	if c.RunID == "" {
 		return fmt.Errorf("empty run ID: %w", backend.ErrInvalidCommit)
 	}
+	if err := checkSideCount(c); err != nil {
+		return fmt.Errorf("%w: %w", err, backend.ErrInvalidCommit)
+	}
 	for _, t := range c.ClaimTokens {
 		if t.Token == "" {
 			return fmt.Errorf("claim of an empty token: %w", backend.ErrInvalidCommit)
@@ -143,10 +152,14 @@ func validateCommit(c backend.Commit) error {
 
 // Commit applies c atomically, as the contract of backend.Store.Commit says. The checks come
 // in this order: the commit's shape (an empty RunID, an empty token or delivery ID, or a
-// claimed token naming another run give backend.ErrInvalidCommit), the run's existence
-// (backend.ErrRunNotFound), its version (backend.ErrVersionConflict), the events' Seq
-// (backend.ErrInvalidCommit), then the token claims (*backend.TokenConflictError, also when
-// one commit claims a token twice). Claims and releases are both judged against the state
+// claimed token naming another run give backend.ErrInvalidCommit; more than
+// backend.MaxSideItems claims, releases and responses give it with backend.ErrTooLarge), the
+// run's existence (backend.ErrRunNotFound), its version (backend.ErrVersionConflict), the
+// events' Seq (backend.ErrInvalidCommit), the size of its records (backend.ErrInvalidCommit
+// and backend.ErrTooLarge for a record over backend.MaxItemBytes, or a run record and side
+// items over backend.MaxTransactionBytes together), then the token claims
+// (*backend.TokenConflictError, also when one commit claims a token twice). Events and inbox
+// deletes are not limited in number. Claims and releases are both judged against the state
 // before the commit. A claimed token with an empty RunID is stored with c.RunID, and one with
 // a zero CreatedAt with c.Now.
 func (b *Backend) Commit(ctx context.Context, c backend.Commit) error {
@@ -173,6 +186,7 @@ func (b *Backend) Commit(ctx context.Context, c backend.Commit) error {
 		responses[i] = cloneResponse(r)
 	}
 	output, errData := cloneRaw(c.Output), cloneRaw(c.Error)
+	sizes := measureCommit(c.RunID, events, claims, c.ReleaseTokens, responses)
 
 	if err := b.lock(); err != nil {
 		return err
@@ -189,16 +203,6 @@ func (b *Backend) Commit(ctx context.Context, c backend.Commit) error {
 	if err := checkSeq(events, rs.run.LastSeq); err != nil {
 		return fmt.Errorf("memory: commit run %q: %w", c.RunID, err)
 	}
-	claimed := make(map[string]struct{}, len(claims))
-	for _, t := range claims {
-		if held, ok := b.tokens[t.Token]; ok {
-			return &backend.TokenConflictError{Token: t.Token, RunID: held.RunID}
-		}
-		if _, dup := claimed[t.Token]; dup {
-			return &backend.TokenConflictError{Token: t.Token, RunID: c.RunID}
-		}
-		claimed[t.Token] = struct{}{}
-	}
 
 	next := rs.run
 	next.Status = c.Status
@@ -212,13 +216,36 @@ func (b *Backend) Commit(ctx context.Context, c backend.Commit) error {
 	if len(events) > 0 {
 		next.LastSeq = events[len(events)-1].Seq
 	}
-	deleted := b.inboxToDelete(c.RunID, c.DeleteInbox)
+	tokenBytes := rs.tokenBytes
 	var released []string
+	seen := make(map[string]struct{}, len(c.ReleaseTokens))
 	for _, tok := range c.ReleaseTokens {
+		if _, dup := seen[tok]; dup {
+			continue
+		}
+		seen[tok] = struct{}{}
 		if t, ok := b.tokens[tok]; ok && t.RunID == c.RunID {
-			released = append(released, tok) // duplicates are harmless deletions
+			released = append(released, tok)
+			tokenBytes -= len(tok)
 		}
 	}
+	for _, t := range claims {
+		tokenBytes += len(t.Token)
+	}
+	if err := sizes.check(next, tokenBytes); err != nil {
+		return fmt.Errorf("memory: commit run %q: %w: %w", c.RunID, err, backend.ErrInvalidCommit)
+	}
+	claimed := make(map[string]struct{}, len(claims))
+	for _, t := range claims {
+		if held, ok := b.tokens[t.Token]; ok {
+			return &backend.TokenConflictError{Token: t.Token, RunID: held.RunID}
+		}
+		if _, dup := claimed[t.Token]; dup {
+			return &backend.TokenConflictError{Token: t.Token, RunID: c.RunID}
+		}
+		claimed[t.Token] = struct{}{}
+	}
+	deleted := b.inboxToDelete(c.RunID, c.DeleteInbox)
 
 	err := b.persist(func(tx *bolt.Tx) error {
 		if err := putRun(tx, next); err != nil {
@@ -252,6 +279,7 @@ func (b *Backend) Commit(ctx context.Context, c backend.Commit) error {
 	}
 
 	rs.run = next
+	rs.tokenBytes = tokenBytes
 	rs.events = append(rs.events, events...)
 	b.removeInbox(c.RunID, deleted)
 	for _, tok := range released {
