@@ -67,6 +67,12 @@ type Options struct {
 	DeadlineMargin time.Duration
 	// BaseURL is the public base URL webhook URLs are built on.
 	BaseURL string
+	// StuckAfter is how many turns of a run may fail in a row before it is parked as stuck;
+	// default DefaultStuckAfter.
+	StuckAfter int
+	// RetryBase is the delay before a run whose turn failed is tried again; it doubles with
+	// each failure in a row, up to 5 minutes. Default DefaultRetryBase.
+	RetryBase time.Duration
 }
 
 func (o Options) withDefaults() Options {
@@ -76,6 +82,12 @@ func (o Options) withDefaults() Options {
 		o.CacheSize = 1024
 	}
 	o.DeadlineMargin = cmp.Or(o.DeadlineMargin, 2*time.Second)
+	if o.StuckAfter <= 0 {
+		o.StuckAfter = DefaultStuckAfter
+	}
+	if o.RetryBase <= 0 {
+		o.RetryBase = DefaultRetryBase
+	}
 	return o
 }
 

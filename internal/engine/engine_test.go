@@ -238,7 +238,8 @@ func TestRunEndingWithManyHooksReleasesThemAll(t *testing.T) {
 	require.Empty(t, toks)
 	run, err := b.GetRun(ctx, "r1")
 	require.NoError(t, err)
-	require.EqualValues(t, 1+130+2+1, run.Version, "one commit per claim, two chunks of 48 releases, the final commit with the last 34")
+	require.EqualValues(t, 1+130+2+1+1, run.Version,
+		"one commit per claim, two chunks of 48 releases, one with the last 34 (before the last read of the inbox), the final commit")
 }
 
 // A turn whose context is about to end starts no step: it commits what it has, marks the run

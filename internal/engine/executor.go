@@ -70,6 +70,9 @@ type executor struct {
 	turnCtx context.Context
 	inbox   []backend.InboxItem
 	inboxOK bool
+	// inboxMore: the turn left items in the inbox (the intake bound), so it continues.
+	inboxMore bool
+	intake    int // payload bytes this turn moved into history
 }
 
 func newExecutor(e *Engine, run backend.Run, fn WorkflowFunc) *executor {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -52,6 +53,7 @@ type hookState struct {
 type delivery struct {
 	id      string
 	payload json.RawMessage
+	body    []byte // the binary attachment (a webhook request's body), kept beside the payload
 	seq     int64
 }
 
@@ -148,6 +150,14 @@ func CreateHook(c *Ctx, spec HookSpec) (*Hook, error) {
 // claimToken records hook_created and commits it with the token claim at once. If the token
 // is held, it records hook_conflict instead and returns the conflict.
 func (x *executor) claimToken(id string, spec HookSpec, d hookCreatedData) error {
+	if slices.Contains(x.releases, d.Token) {
+		// The run disposed a hook with this token and now claims it again: the release must
+		// land first, since a commit judges its claims against the state before it.
+		if err := x.commitNow(); err != nil {
+			x.fail(err)
+			return nil
+		}
+	}
 	ev := x.record(EventHookCreated, id, d)
 	claim := backend.Token{Token: d.Token, RunID: x.runID, HookID: id, Kind: spec.Kind, Data: spec.Data, CreatedAt: ev.CreatedAt}
 	x.claims = append(x.claims, claim)
@@ -187,15 +197,15 @@ func (h *Hook) URL() string { return h.st.url }
 // ID returns the hook's ID within its run.
 func (h *Hook) ID() string { return h.st.id }
 
-// Receive waits for the hook's next payload (first in, first out) and returns it with its
-// delivery ID. It returns ErrHookDisposed after Dispose and ErrTimeout when the hook has a
-// timeout and nothing arrived in time (recording hook_timed_out).
-func (h *Hook) Receive(c *Ctx) (json.RawMessage, string, error) {
+// Receive waits for the hook's next payload (first in, first out). It returns
+// ErrHookDisposed after Dispose and ErrTimeout when the hook has a timeout and nothing arrived
+// in time (recording hook_timed_out).
+func (h *Hook) Receive(c *Ctx) (Received, error) {
 	if err := c.enter(); err != nil {
-		return nil, "", err
+		return Received{}, err
 	}
 	if h == nil || h.st == nil {
-		return nil, "", invalidf("nil hook")
+		return Received{}, invalidf("nil hook")
 	}
 	x, st := c.x, h.st
 	if len(st.buffer) == 0 && !st.disposed && st.timeout > 0 {
@@ -205,7 +215,7 @@ func (h *Hook) Receive(c *Ctx) (json.RawMessage, string, error) {
 			if _, replayed := x.command(st.id, "timeout", fmt.Sprintf("hook_timed_out %s", st.id), EventHookTimedOut); !replayed {
 				x.record(EventHookTimedOut, st.id, hookEventData{Name: "timeout"})
 			}
-			return nil, "", fmt.Errorf("%w: hook %s received nothing within %s", ErrTimeout, st.token, st.timeout)
+			return Received{}, fmt.Errorf("%w: hook %s received nothing within %s", ErrTimeout, st.token, st.timeout)
 		}
 		x.cancelTimer(timer)
 	}
@@ -213,20 +223,23 @@ func (h *Hook) Receive(c *Ctx) (json.RawMessage, string, error) {
 	return st.take()
 }
 
-func (st *hookState) take() (json.RawMessage, string, error) {
+func (st *hookState) take() (Received, error) {
 	if len(st.buffer) == 0 {
-		return nil, "", fmt.Errorf("%w: %s", ErrHookDisposed, st.token)
+		return Received{}, fmt.Errorf("%w: %s", ErrHookDisposed, st.token)
 	}
 	d := st.buffer[0]
 	st.buffer[0] = delivery{}
 	st.buffer = st.buffer[1:]
-	return d.payload, d.id, nil
+	return Received{Payload: d.payload, DeliveryID: d.id, Body: d.body}, nil
 }
 
-// Received is a payload with its delivery ID, the value of a Next future.
+// Received is a payload with its delivery ID, what Receive returns and a Next future holds.
 type Received struct {
 	Payload    json.RawMessage
 	DeliveryID string
+	// Body is the payload's binary attachment (a webhook request's body), stored beside the
+	// payload rather than inside its JSON; nil when there is none.
+	Body []byte
 }
 
 // Next returns a future that is ready when a payload is waiting (or the hook is disposed). Its
@@ -248,11 +261,11 @@ func (h *Hook) Next(c *Ctx) *Future {
 		return st.disposed, 0
 	}
 	f.take = func() (any, error) {
-		p, id, err := st.take()
+		r, err := st.take()
 		if err != nil {
 			return nil, err
 		}
-		return Received{Payload: p, DeliveryID: id}, nil
+		return r, nil
 	}
 	return f
 }
@@ -357,7 +370,7 @@ func (x *executor) applyHookReceived(ev backend.Event) {
 		return
 	}
 	x.resolved++
-	st.buffer = append(st.buffer, delivery{id: d.DeliveryID, payload: d.Payload, seq: x.resolved})
+	st.buffer = append(st.buffer, delivery{id: d.DeliveryID, payload: d.Payload, body: ev.Body, seq: x.resolved})
 }
 
 // receive moves a hook inbox item into history.
@@ -369,9 +382,12 @@ func (x *executor) receive(item backend.InboxItem) {
 		x.eng.logger.Warn("inbox item for an unknown hook", "run_id", x.runID, "hook_id", item.HookID)
 		return
 	}
-	x.apply(x.record(EventHookReceived, st.id, hookReceivedData{
+	ev := x.record(EventHookReceived, st.id, hookReceivedData{
 		DeliveryID: item.DeliveryID, Payload: item.Payload, Dropped: st.disposed,
-	}))
+	})
+	ev.Body = item.Body
+	x.pending[len(x.pending)-1].Body = item.Body
+	x.apply(ev)
 }
 
 // cancelTimer forgets a timer that is no longer needed (a receive that got its payload), so it

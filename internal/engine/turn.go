@@ -26,6 +26,14 @@ func (e *Engine) Turn(ctx context.Context, runID string) (TurnResult, error) {
 	}
 	if run.Status.Terminal() {
 		e.cache.drop(runID)
+		if err := e.cleanEnded(ctx, run); err != nil {
+			return TurnResult{}, e.wrap(runID, err)
+		}
+		return TurnResult{Status: run.Status}, nil
+	}
+	if run.Status == backend.StatusStuck {
+		// Parked until an operator retries it (RetryRun): deliveries wait in its inbox.
+		e.cache.drop(runID)
 		return TurnResult{Status: run.Status}, nil
 	}
 	x := e.cache.take(runID)
@@ -58,7 +66,7 @@ func (e *Engine) Turn(ctx context.Context, runID string) (TurnResult, error) {
 
 // turn drives the executor until the workflow blocks or ends.
 func (x *executor) turn(ctx context.Context) (TurnResult, error) {
-	x.turnCtx, x.inbox, x.inboxOK = ctx, nil, false
+	x.turnCtx, x.inbox, x.inboxOK, x.inboxMore = ctx, nil, false, false
 	deadlineStop := false
 	for {
 		if x.abortErr != nil {
@@ -92,7 +100,8 @@ func (x *executor) turn(ctx context.Context) (TurnResult, error) {
 		}
 		switch act {
 		case actNone:
-			return x.suspend(false)
+			// Items left in the inbox by the intake bound need another turn at once.
+			return x.suspend(x.inboxMore)
 		case actDeadline:
 			deadlineStop = true
 		case actCancel:
@@ -114,21 +123,34 @@ const (
 	actCancel                 // the run was cancelled
 )
 
+// Intake bounds: one turn moves at most IntakeItems inbox items, and stops taking more once
+// it has moved IntakeBytes of payload, so that a flood into one run costs bounded memory and
+// bounded commits; what is left is taken by the next turn, queued at once.
+const (
+	IntakeItems = 64
+	IntakeBytes = 1 << 20
+)
+
 // live does the next piece of live work: the earliest of the inbox head and the due timers
 // (by arrival and due time), else the first runnable step.
 func (x *executor) live() (action, error) {
 	now := x.eng.clock.Now().UTC()
 	if !x.inboxOK {
-		items, err := x.eng.b.ListInbox(x.turnCtx, x.runID, 0)
+		items, err := x.eng.b.ListInbox(x.turnCtx, x.runID, IntakeItems)
 		if err != nil {
 			return actNone, err
 		}
-		x.inbox, x.inboxOK = items, true
+		x.inbox, x.inboxOK, x.inboxMore, x.intake = items, true, len(items) == IntakeItems, 0
 	}
 	t := x.nextDueTimer(now)
+	if len(x.inbox) > 0 && x.intake >= IntakeBytes {
+		x.inbox, x.inboxMore = nil, true // the rest waits for the next turn
+	}
 	if len(x.inbox) > 0 && (t == nil || x.inbox[0].CreatedAt.Before(t.due)) {
 		item := x.inbox[0]
+		x.inbox[0] = backend.InboxItem{}
 		x.inbox = x.inbox[1:]
+		x.intake += len(item.Payload) + len(item.Body)
 		x.deleteInbox = append(x.deleteInbox, item.ID)
 		return x.applyInbox(item)
 	}
@@ -196,8 +218,14 @@ func (x *executor) suspend(cont bool) (TurnResult, error) {
 	return TurnResult{Status: status, WakeAt: wake, WakeMoved: moved, Continue: cont}, nil
 }
 
-// finish ends the run: it records the terminal event, releases every token the run holds and
-// drops what is left in its inbox, in one commit.
+// finish ends the run: it releases every token the run holds, drops what is left in its inbox
+// (answering a manual webhook's waiting callers with the fallback), records the terminal event
+// and commits it.
+//
+// The order closes a race with deliveries: the releases are committed before the inbox is
+// read for the last time, so no hook payload can be stored after that read (PutInbox needs the
+// token), and none is accepted and then forgotten. A cancel request can still slip in before
+// the final commit; a turn of the ended run drops it (cleanEnded).
 func (x *executor) finish(status backend.RunStatus, evType string, output []byte, runErr error) (TurnResult, error) {
 	ctx := x.turnCtx
 	tokens, err := x.eng.b.ListTokens(ctx, x.runID)
@@ -207,19 +235,30 @@ func (x *executor) finish(status backend.RunStatus, evType string, output []byte
 	for _, t := range tokens {
 		x.releases = append(x.releases, t.Token)
 	}
-	items, err := x.eng.b.ListInbox(ctx, x.runID, 0)
-	if err != nil {
-		return TurnResult{}, err
-	}
-	for _, it := range items {
-		x.deleteInbox = append(x.deleteInbox, it.ID)
-		if st, ok := x.byID[it.HookID].(*hookState); ok && st.manual && it.Kind == backend.InboxHook {
-			st.unanswered[it.DeliveryID] = true // never delivered: its caller gets the fallback now
+	x.closeHooks()
+	if len(x.releases) > 0 {
+		if err := x.commit(backend.StatusRunning, x.eng.clock.Now().UTC(), nil, nil); err != nil {
+			return TurnResult{}, err
 		}
 	}
-	x.closeHooks()
-	if err := x.commitSideItemsInChunks(); err != nil {
-		return TurnResult{}, err
+	for {
+		items, err := x.eng.b.ListInbox(ctx, x.runID, IntakeItems)
+		if err != nil {
+			return TurnResult{}, err
+		}
+		for _, it := range items {
+			x.deleteInbox = append(x.deleteInbox, it.ID)
+			if st, ok := x.byID[it.HookID].(*hookState); ok && st.manual && it.Kind == backend.InboxHook {
+				st.unanswered[it.DeliveryID] = true // never delivered: its caller gets the fallback now
+			}
+		}
+		x.closeHooks()
+		if len(items) < IntakeItems {
+			break
+		}
+		if err := x.commit(backend.StatusRunning, x.eng.clock.Now().UTC(), nil, nil); err != nil {
+			return TurnResult{}, err
+		}
 	}
 	errRaw := EncodeError(runErr)
 	x.record(evType, "", runEndData{Output: output, Error: errRaw})
@@ -230,20 +269,36 @@ func (x *executor) finish(status backend.RunStatus, evType string, output []byte
 	return TurnResult{Status: status}, nil
 }
 
-// maxSideItems bounds the token releases and responses of one commit, so that a run holding
-// many hooks still ends within a driver's transaction limits (DynamoDB: 100 items).
-const maxSideItems = 48
+// Side items (token claims and releases, responses) are visible the moment they land, so a
+// driver cannot split them over several transactions: one commit carries at most
+// maxSideItems of them, and at most maxSideBytes of responses. A turn with more commits the
+// releases and responses ahead of the rest, in chunks.
+const (
+	maxSideItems = 48
+	maxSideBytes = 1 << 20
+)
 
-// commitSideItemsInChunks commits token releases and responses ahead of the final commit when
-// there are too many for one. Releasing a token early is safe: the run is ending.
+// commitSideItemsInChunks commits token releases and responses ahead of a commit when there are
+// too many for one. Releasing a token or storing a response early is safe: the events that
+// explain them (hook_disposed, response_sent, the end of the run) are recorded by this turn,
+// and a turn that fails before it records them is replayed to the same point, which releases
+// and answers the same again (a release is idempotent, a response replaces itself).
 func (x *executor) commitSideItemsInChunks() error {
-	for len(x.releases)+len(x.responses) > maxSideItems {
+	for x.sideOverflow() {
 		now := x.eng.clock.Now().UTC()
 		c := backend.Commit{RunID: x.runID, Version: x.version, Status: backend.StatusRunning, DueAt: now, Now: now}
 		n := min(len(x.releases), maxSideItems)
-		c.ReleaseTokens, x.releases = x.releases[:n], x.releases[n:]
-		m := min(len(x.responses), maxSideItems-n)
-		c.PutResponses, x.responses = x.responses[:m], x.responses[m:]
+		c.ReleaseTokens, x.releases = x.releases[:n:n], x.releases[n:]
+		bytes := 0
+		for len(x.responses) > 0 && len(c.ReleaseTokens)+len(c.PutResponses) < maxSideItems {
+			r := x.responses[0]
+			if len(c.PutResponses) > 0 && bytes+len(r.Data) > maxSideBytes {
+				break
+			}
+			bytes += len(r.Data)
+			c.PutResponses = append(c.PutResponses, r)
+			x.responses = x.responses[1:]
+		}
 		if err := x.send(c); err != nil {
 			return err
 		}
@@ -251,8 +306,25 @@ func (x *executor) commitSideItemsInChunks() error {
 	return nil
 }
 
-// commit writes everything pending in one conditional commit.
+// sideOverflow reports whether what is pending has more side items than one commit carries.
+func (x *executor) sideOverflow() bool {
+	if len(x.claims)+len(x.releases)+len(x.responses) > maxSideItems {
+		return true
+	}
+	bytes := 0
+	for _, r := range x.responses {
+		bytes += len(r.Data)
+	}
+	return bytes > maxSideBytes
+}
+
+// commit writes everything pending in one conditional commit, after the side items that do
+// not fit in it.
 func (x *executor) commit(status backend.RunStatus, due time.Time, output, errRaw []byte) error {
+	x.releases = dedupe(x.releases)
+	if err := x.commitSideItemsInChunks(); err != nil {
+		return err
+	}
 	c := backend.Commit{
 		RunID:         x.runID,
 		Version:       x.version,
@@ -264,7 +336,7 @@ func (x *executor) commit(status backend.RunStatus, due time.Time, output, errRa
 		Events:        x.pending,
 		DeleteInbox:   dedupe(x.deleteInbox),
 		ClaimTokens:   x.claims,
-		ReleaseTokens: dedupe(x.releases),
+		ReleaseTokens: x.releases,
 		PutResponses:  x.responses,
 	}
 	if err := x.send(c); err != nil {

@@ -132,6 +132,12 @@ func (w *Worker) TurnAndSchedule(ctx context.Context, runID string) error {
 
 // TurnAndSchedule runs one turn of runID with e, retrying a few times at once when it raced
 // another turn, and queues the run's next wake.
+//
+// A turn that fails for another reason is recorded on the run (see failure.go) and retried
+// after a backoff through a delayed wake and the run's due time, so the error returned is nil
+// and the caller acknowledges its wake: redelivering it would retry without the backoff. The
+// error is returned when the failure could not be recorded, when the turn kept racing others,
+// or when ctx ended; a wake for a run that does not exist is dropped (nil).
 func TurnAndSchedule(ctx context.Context, e *Engine, runID string) error {
 	var (
 		res TurnResult
@@ -144,10 +150,7 @@ func TurnAndSchedule(ctx context.Context, e *Engine, runID string) error {
 		}
 	}
 	if err != nil {
-		if ctx.Err() == nil {
-			e.logger.Error("turn failed", "run_id", runID, "error", err)
-		}
-		return err
+		return e.turnFailed(ctx, runID, err)
 	}
 	switch {
 	case res.Continue:
@@ -158,6 +161,36 @@ func TurnAndSchedule(ctx context.Context, e *Engine, runID string) error {
 	if err != nil {
 		// Not fatal: the run's due time is stored, and the sweeper will wake it.
 		e.logger.Warn("queueing the next wake", "run_id", runID, "error", err)
+	}
+	return nil
+}
+
+// turnFailed handles a turn that failed: see TurnAndSchedule.
+func (e *Engine) turnFailed(ctx context.Context, runID string, err error) error {
+	switch {
+	case ctx.Err() != nil:
+		return err
+	case errors.Is(err, ErrRunNotFound):
+		e.logger.Warn("wake for an unknown run dropped", "run_id", runID)
+		return nil
+	case IsRetryable(err):
+		e.logger.Error("turn failed", "run_id", runID, "error", err)
+		return err
+	}
+	retryIn, stuck, rerr := e.recordFailure(ctx, runID, err)
+	switch {
+	case rerr != nil:
+		e.logger.Error("turn failed", "run_id", runID, "error", err, "record_error", rerr)
+		return err
+	case stuck:
+		e.logger.Error("turn failed; run parked as stuck until retried", "run_id", runID, "error", err)
+		return nil
+	}
+	e.logger.Error("turn failed", "run_id", runID, "error", err, "retry_in", retryIn)
+	if retryIn > 0 {
+		if qerr := e.b.Enqueue(ctx, runID, retryIn); qerr != nil {
+			e.logger.Warn("queueing the retry", "run_id", runID, "error", qerr) // the sweeper will
+		}
 	}
 	return nil
 }

@@ -118,7 +118,7 @@ func (r *Run[Out]) Result(ctx context.Context) (Out, error) {
 }
 
 // RunStatus is the lifecycle state of a run: "pending", "running", "waiting", "completed",
-// "failed" or "cancelled".
+// "failed" or "cancelled", or "stuck" for a run parked after too many failed turns.
 type RunStatus string
 
 // Run statuses.
@@ -129,6 +129,11 @@ const (
 	StatusCompleted RunStatus = RunStatus(backend.StatusCompleted)
 	StatusFailed    RunStatus = RunStatus(backend.StatusFailed)
 	StatusCancelled RunStatus = RunStatus(backend.StatusCancelled)
+	// StatusStuck is a run whose turns failed WorkerOptions.StuckAfter times in a row (its
+	// workflow is not registered with the worker, say). It is not swept and its workflow does
+	// not run; deliveries are still accepted and wait in its inbox. RunInfo.LastError says why;
+	// Client.RetryRun puts it back to work once the cause is fixed.
+	StatusStuck RunStatus = RunStatus(backend.StatusStuck)
 )
 
 // RunInfo describes a run.
@@ -140,6 +145,10 @@ type RunInfo struct {
 	Error     string          // set when failed (or cancelled)
 	CreatedAt time.Time
 	UpdatedAt time.Time
+	// Failures counts the run's turns that failed in a row (not its workflow's errors: the
+	// engine could not run a turn at all), and LastError is the latest such failure.
+	Failures  int
+	LastError string
 }
 
 // GetRun returns what is known of a run, or an error matching ErrRunNotFound.
@@ -150,7 +159,7 @@ func (c *Client) GetRun(ctx context.Context, runID string) (RunInfo, error) {
 	}
 	info := RunInfo{
 		ID: run.ID, Workflow: run.Workflow, Status: RunStatus(run.Status), Output: run.Output,
-		CreatedAt: run.CreatedAt, UpdatedAt: run.UpdatedAt,
+		CreatedAt: run.CreatedAt, UpdatedAt: run.UpdatedAt, Failures: run.Failures, LastError: run.LastError,
 	}
 	if err := engine.DecodeError(run.Error); err != nil {
 		info.Error = err.Error()
@@ -164,7 +173,10 @@ type Event struct {
 	Type          string          `json:"type"`                    // e.g. "hook_created", "hook_received", "step_completed"
 	CorrelationID string          `json:"correlationId,omitempty"` // the step, hook or timer the event belongs to
 	Data          json.RawMessage `json:"data,omitempty"`
-	CreatedAt     time.Time       `json:"createdAt"`
+	// Body is the event's binary attachment: the body of a webhook request, for the
+	// hook_received events of webhooks (kept beside Data, not inside it).
+	Body      []byte    `json:"body,omitempty"`
+	CreatedAt time.Time `json:"createdAt"`
 }
 
 // ListEvents returns the run's history in order.
@@ -178,7 +190,7 @@ func (c *Client) ListEvents(ctx context.Context, runID string) ([]Event, error) 
 	}
 	out := make([]Event, len(evs))
 	for i, e := range evs {
-		out[i] = Event{Seq: int(e.Seq), Type: e.Type, CorrelationID: e.CorrelationID, Data: e.Data, CreatedAt: e.CreatedAt}
+		out[i] = Event{Seq: int(e.Seq), Type: e.Type, CorrelationID: e.CorrelationID, Data: e.Data, Body: e.Body, CreatedAt: e.CreatedAt}
 	}
 	return out, nil
 }
@@ -188,4 +200,11 @@ func (c *Client) ListEvents(ctx context.Context, runID string) ([]Event, error) 
 // Cancelling a cancelled run does nothing; a completed or failed run gives ErrRunEnded.
 func (c *Client) CancelRun(ctx context.Context, runID string) error {
 	return engine.CancelRun(ctx, c.b, c.clock, runID)
+}
+
+// RetryRun puts a stuck run (StatusStuck) back to work once the cause of its failed turns is
+// fixed: its failure count is reset and a turn is queued at once. Retrying a run that is not
+// stuck does nothing; a run that has ended gives ErrRunEnded, an unknown one ErrRunNotFound.
+func (c *Client) RetryRun(ctx context.Context, runID string) error {
+	return engine.RetryRun(ctx, c.b, c.clock, runID)
 }

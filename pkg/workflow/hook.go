@@ -95,11 +95,11 @@ func (h *Hook[T]) Receive(ctx Context) (T, error) {
 	if h == nil {
 		return zero, fmt.Errorf("%w: nil hook", ErrInvalidArgument)
 	}
-	raw, _, err := h.h.Receive(ctxOf(ctx))
+	r, err := h.h.Receive(ctxOf(ctx))
 	if err != nil {
 		return zero, err
 	}
-	return decodePayload[T](h.h, raw)
+	return decodePayload[T](h.h, r.Payload)
 }
 
 func decodePayload[T any](h *engine.Hook, raw json.RawMessage) (T, error) {

@@ -22,7 +22,7 @@ func ReplayHistory(w Registrable, runID string, events []Event) error {
 	}
 	evs := make([]backend.Event, len(events))
 	for i, e := range events {
-		evs[i] = backend.Event{Seq: int64(e.Seq), Type: e.Type, CorrelationID: e.CorrelationID, Data: e.Data, CreatedAt: e.CreatedAt}
+		evs[i] = backend.Event{Seq: int64(e.Seq), Type: e.Type, CorrelationID: e.CorrelationID, Data: e.Data, Body: e.Body, CreatedAt: e.CreatedAt}
 	}
 	return engine.Replay(fn, runID, evs)
 }

@@ -17,8 +17,37 @@ import (
 // route) and nothing is stored.
 const DefaultMaxPayloadBytes = 256 << 10
 
+// MaxPayloadLimit is the largest MaxPayloadBytes that can be honoured: a payload is stored in
+// one record (DynamoDB: 400 KB), and recordReserve of it is kept for what travels with the
+// payload (a webhook request's method, URL and headers, the record's keys). A larger
+// ClientOptions.MaxPayloadBytes counts as MaxPayloadLimit. A webhook body within the limit is
+// always stored, except when its headers are so large that the whole request does not fit
+// one record: it then gets 413 too.
+const MaxPayloadLimit = backend.MaxItemBytes - recordReserve
+
+// recordReserve is the part of a record kept for the request's headers, URL and the record's
+// own fields: more than API Gateway lets through (10 KB of request line and headers).
+const recordReserve = 24 << 10
+
+// recordOverhead bounds the fields of an inbox record or hook_received event besides the
+// payload and body (keys, IDs, token, times, attribute names).
+const recordOverhead = 2 << 10
+
+// checkRecordSize refuses a delivery whose record would not fit the store's item limit.
+func checkRecordSize(raw json.RawMessage, body []byte) error {
+	if n := len(raw) + len(body) + recordOverhead; n > backend.MaxItemBytes {
+		return fmt.Errorf("%w: the delivery would take %d bytes with its headers, a record holds %d", ErrPayloadTooLarge, n, backend.MaxItemBytes)
+	}
+	return nil
+}
+
 // IdempotencyTTL is how long idempotency keys are remembered (a hint for drivers with TTL).
 const IdempotencyTTL = 24 * time.Hour
+
+// MaxIdempotencyKeyBytes bounds an idempotency key (WithIdempotencyKey, a webhook's
+// Idempotency-Key header). A longer key is refused before anything is read or stored:
+// ResumeHook returns ErrInvalidArgument, ResumeWebhook answers 400.
+const MaxIdempotencyKeyBytes = 1024
 
 // ResumeOption configures a resume.
 type ResumeOption func(*resumeOptions)
@@ -26,7 +55,8 @@ type ResumeOption func(*resumeOptions)
 type resumeOptions struct{ idempotencyKey string }
 
 // WithIdempotencyKey makes a resume safe to retry: a resume of the same token with the same
-// key returns the first ResumeResult (with Duplicate set) and delivers nothing again.
+// key returns the first ResumeResult (with Duplicate set) and delivers nothing again. A key
+// is at most MaxIdempotencyKeyBytes long.
 func WithIdempotencyKey(key string) ResumeOption {
 	return func(o *resumeOptions) { o.idempotencyKey = key }
 }
@@ -43,7 +73,8 @@ type ResumeResult struct {
 // hook's schema (DefineHook) before anything is written, stores it in the run's inbox on
 // the condition that the token is still live, and wakes the run. Unknown tokens, disposed
 // hooks, ended runs and webhook tokens give ErrHookNotFound; an invalid payload a
-// *ValidationError; a payload above ClientOptions.MaxPayloadBytes ErrPayloadTooLarge.
+// *ValidationError; a payload above ClientOptions.MaxPayloadBytes ErrPayloadTooLarge; an
+// idempotency key above MaxIdempotencyKeyBytes ErrInvalidArgument.
 func (c *Client) ResumeHook(ctx context.Context, token string, payload any, opts ...ResumeOption) (ResumeResult, error) {
 	raw, err := json.Marshal(payload)
 	if err != nil {
@@ -58,6 +89,9 @@ func (c *Client) ResumeHook(ctx context.Context, token string, payload any, opts
 			opt(&o)
 		}
 	}
+	if n := len(o.idempotencyKey); n > MaxIdempotencyKeyBytes {
+		return ResumeResult{}, fmt.Errorf("%w: idempotency key is %d bytes, the limit is %d", ErrInvalidArgument, n, MaxIdempotencyKeyBytes)
+	}
 	if c.opts.Resumer != nil {
 		if token == "" {
 			return ResumeResult{}, fmt.Errorf("%w: empty token", ErrHookNotFound)
@@ -67,19 +101,19 @@ func (c *Client) ResumeHook(ctx context.Context, token string, payload any, opts
 	tok, data, err := c.lookup(ctx, token, backend.TokenHook)
 	if errors.Is(err, ErrHookNotFound) && o.idempotencyKey != "" {
 		// A retry that comes after the hook closed still gets the first result.
-		if first, ok, ierr := c.firstDelivery(ctx, token, o.idempotencyKey); ierr != nil || ok {
+		if first, ok, ierr := c.firstDelivery(ctx, backend.TokenHook, token, o.idempotencyKey); ierr != nil || ok {
 			return first.ResumeResult, ierr
 		}
 	}
 	if err != nil {
 		return ResumeResult{}, err
 	}
-	return c.deliver(ctx, tok, data, newDeliveryID(), raw, o.idempotencyKey)
+	return c.deliver(ctx, tok, data, newDeliveryID(), raw, nil, o.idempotencyKey)
 }
 
 func (c *Client) maxPayload() int64 {
 	if c.opts.MaxPayloadBytes > 0 {
-		return c.opts.MaxPayloadBytes
+		return min(c.opts.MaxPayloadBytes, MaxPayloadLimit)
 	}
 	return DefaultMaxPayloadBytes
 }
@@ -110,19 +144,23 @@ func (c *Client) lookup(ctx context.Context, token, kind string) (backend.Token,
 	return tok, data, nil
 }
 
-// deliver validates raw, stores it in the run's inbox (with the idempotency record, when
-// key is set) under the token's condition, and wakes the run.
-func (c *Client) deliver(ctx context.Context, tok backend.Token, data tokenData, deliveryID string, raw json.RawMessage, key string) (ResumeResult, error) {
+// deliver validates raw, stores it with its binary body (a webhook request's) in the run's
+// inbox (with the idempotency record, when key is set) under the token's condition, and
+// wakes the run.
+func (c *Client) deliver(ctx context.Context, tok backend.Token, data tokenData, deliveryID string, raw json.RawMessage, body []byte, key string) (ResumeResult, error) {
 	if len(data.Schema) > 0 {
 		if err := validatePayload(data.Schema, raw); err != nil {
 			return ResumeResult{}, err
 		}
 	}
+	if err := checkRecordSize(raw, body); err != nil {
+		return ResumeResult{}, err
+	}
 	now := c.clock.Now().UTC()
 	res := ResumeResult{RunID: tok.RunID, HookID: tok.HookID, DeliveryID: deliveryID}
 	item := backend.InboxItem{
 		RunID: tok.RunID, Kind: backend.InboxHook, Token: tok.Token, HookID: tok.HookID,
-		DeliveryID: deliveryID, Payload: raw, CreatedAt: now,
+		DeliveryID: deliveryID, Payload: raw, Body: body, CreatedAt: now,
 	}
 	var idem *backend.Idempotency
 	if key != "" {
@@ -130,7 +168,7 @@ func (c *Client) deliver(ctx context.Context, tok backend.Token, data tokenData,
 		if err != nil {
 			return ResumeResult{}, fmt.Errorf("hookflow: idempotency record: %w", err)
 		}
-		idem = &backend.Idempotency{Key: idempotencyKey(tok.Token, key), Data: first, CreatedAt: now, ExpiresAt: now.Add(IdempotencyTTL)}
+		idem = &backend.Idempotency{Key: idempotencyKey(tok.Kind, tok.Token, key), Data: first, CreatedAt: now, ExpiresAt: now.Add(IdempotencyTTL)}
 	}
 	_, existing, err := c.b.PutInbox(ctx, item, idem)
 	switch {
@@ -167,9 +205,10 @@ func decodeIdem(rec backend.Idempotency) (idemData, error) {
 	return d, nil
 }
 
-// firstDelivery looks up an earlier delivery made with the same key to the same token.
-func (c *Client) firstDelivery(ctx context.Context, token, key string) (idemData, bool, error) {
-	rec, err := c.b.GetIdempotency(ctx, idempotencyKey(token, key))
+// firstDelivery looks up an earlier delivery made with the same key to the same token of
+// the same kind (backend.TokenHook or backend.TokenWebhook).
+func (c *Client) firstDelivery(ctx context.Context, kind, token, key string) (idemData, bool, error) {
+	rec, err := c.b.GetIdempotency(ctx, idempotencyKey(kind, token, key))
 	if errors.Is(err, backend.ErrIdempotencyNotFound) {
 		return idemData{}, false, nil
 	}
@@ -177,6 +216,10 @@ func (c *Client) firstDelivery(ctx context.Context, token, key string) (idemData
 		return idemData{}, false, err
 	}
 	d, err := decodeIdem(rec)
+	if err == nil && kind == backend.TokenHook && d.Webhook != nil {
+		// A webhook's record from before webhooks had keys of their own: not the hook path's.
+		return idemData{}, false, nil
+	}
 	return d, err == nil, err
 }
 
@@ -186,10 +229,19 @@ func (c *Client) wake(ctx context.Context, runID string) {
 	_ = c.b.Enqueue(ctx, runID, 0)
 }
 
-// idempotencyKey scopes a caller's key to one token; the length prefix keeps
-// ("a:b", "c") and ("a", "b:c") apart.
-func idempotencyKey(token, key string) string {
-	return "resume:" + strconv.Itoa(len(token)) + ":" + token + ":" + key
+// idempotencyKey scopes a caller's key to one token of one kind. Plain hooks (ResumeHook) and
+// webhooks (the Idempotency-Key header) keep their records apart, so that neither path ever
+// sees the other's: a key used with ResumeHook cannot turn the public route's 404 for a plain
+// hook's token into the first delivery's answer, nor a webhook caller's key make ResumeHook
+// on a webhook's token succeed. Plain hooks keep the original "resume:" form, so records
+// written before the split still deduplicate; the length prefix keeps ("a:b", "c") and
+// ("a", "b:c") apart.
+func idempotencyKey(kind, token, key string) string {
+	prefix := "resume:"
+	if kind == backend.TokenWebhook {
+		prefix = "webhook:"
+	}
+	return prefix + strconv.Itoa(len(token)) + ":" + token + ":" + key
 }
 
 // HookInfo describes a live hook.

@@ -156,17 +156,23 @@ func (w *Webhook) Receive(ctx Context) (*Request, error) {
 	if w == nil {
 		return nil, fmt.Errorf("%w: nil webhook", ErrInvalidArgument)
 	}
-	raw, _, err := w.h.Receive(ctxOf(ctx))
+	r, err := w.h.Receive(ctxOf(ctx))
 	if err != nil {
 		return nil, err
 	}
-	return w.decode(raw)
+	return w.decode(r)
 }
 
-func (w *Webhook) decode(raw json.RawMessage) (*Request, error) {
+// decode rebuilds a request from its record: the JSON of everything but the body, and the
+// body beside it. Histories written before bodies were kept apart hold the body inside the
+// JSON, which decodes too.
+func (w *Webhook) decode(rec engine.Received) (*Request, error) {
 	r := &Request{hook: w.h}
-	if err := json.Unmarshal(raw, r); err != nil {
+	if err := json.Unmarshal(rec.Payload, r); err != nil {
 		return nil, fmt.Errorf("hookflow: webhook %s: corrupt request record: %w", w.h.ID(), err)
+	}
+	if rec.Body != nil {
+		r.Body = rec.Body
 	}
 	return r, nil
 }
@@ -177,7 +183,7 @@ func (w *Webhook) Next(ctx Context) *Future[*Request] {
 		return &Future[*Request]{f: engine.Failed(ctxOf(ctx), fmt.Errorf("%w: nil webhook", ErrInvalidArgument)), conv: asValue[*Request]}
 	}
 	return &Future[*Request]{f: w.h.Next(ctxOf(ctx)), conv: func(v any) (*Request, error) {
-		return w.decode(v.(engine.Received).Payload)
+		return w.decode(v.(engine.Received))
 	}}
 }
 

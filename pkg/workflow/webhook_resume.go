@@ -16,7 +16,8 @@ import (
 )
 
 // ResumeWebhook delivers an HTTP request to the webhook holding token and returns the response
-// its caller should get: 400 for an empty token; 404 with an empty body for an unknown token,
+// its caller should get: 400 for an empty token or an Idempotency-Key header above
+// MaxIdempotencyKeyBytes; 404 with an empty body for an unknown token,
 // a disposed webhook, an ended run or a plain hook's token (plain hooks are never resumable
 // over HTTP); 413 for a body above ClientOptions.MaxPayloadBytes; otherwise, once the request
 // is stored durably, 202 with an empty body, the webhook's static response, or in manual mode
@@ -28,13 +29,13 @@ func (c *Client) ResumeWebhook(ctx context.Context, token string, r *http.Reques
 	if r == nil {
 		return nil, fmt.Errorf("%w: nil request", ErrInvalidArgument)
 	}
-	if token == "" {
+	if token == "" || len(r.Header.Get("Idempotency-Key")) > MaxIdempotencyKeyBytes {
 		return httpResponse(Response{Status: http.StatusBadRequest}), nil
 	}
 	tok, data, err := c.lookup(ctx, token, backend.TokenWebhook)
 	if key := r.Header.Get("Idempotency-Key"); errors.Is(err, ErrHookNotFound) && key != "" {
 		// A retry that comes after the webhook closed still gets the first response.
-		first, ok, ierr := c.firstDelivery(ctx, token, key)
+		first, ok, ierr := c.firstDelivery(ctx, backend.TokenWebhook, token, key)
 		if ierr != nil {
 			return nil, ierr
 		}
@@ -55,17 +56,25 @@ func (c *Client) ResumeWebhook(ctx context.Context, token string, r *http.Reques
 	if err != nil {
 		return httpResponse(Response{Status: http.StatusBadRequest}), nil
 	}
+	// The body travels beside the request's JSON, as bytes: inside it, base64 would make it
+	// a third larger, and a body within the limit might no longer fit one record.
 	req := Request{
 		ID: newDeliveryID(), Method: r.Method, URL: fullURL(r), Header: r.Header.Clone(),
-		Body: body, ReceivedAt: c.clock.Now().UTC(),
+		ReceivedAt: c.clock.Now().UTC(),
 	}
 	raw, err := json.Marshal(req)
 	if err != nil {
 		return nil, fmt.Errorf("hookflow: encoding the request: %w", err)
 	}
-	res, err := c.deliver(ctx, tok, data, req.ID, raw, r.Header.Get("Idempotency-Key"))
+	if body == nil {
+		body = []byte{}
+	}
+	res, err := c.deliver(ctx, tok, data, req.ID, raw, body, r.Header.Get("Idempotency-Key"))
 	if errors.Is(err, ErrHookNotFound) {
 		return httpResponse(Response{Status: http.StatusNotFound}), nil
+	}
+	if errors.Is(err, ErrPayloadTooLarge) {
+		return httpResponse(Response{Status: http.StatusRequestEntityTooLarge}), nil
 	}
 	if err != nil {
 		return nil, err

@@ -26,6 +26,12 @@ type WorkerOptions struct {
 	// turn continues without replaying history; default 1024; negative keeps none (every turn
 	// replays from the start).
 	CacheSize int
+	// StuckAfter is how many turns of a run may fail in a row (the engine could not run its
+	// workflow at all: not registered, unreadable data, a failing store) before the run is
+	// parked as StatusStuck; default 10. Failed turns are retried with a backoff that starts
+	// at RetryBase (default 1s) and doubles up to 5 minutes.
+	StuckAfter int
+	RetryBase  time.Duration
 }
 
 // Worker drains the wake queue and runs turns of the registered workflows. The embedded dev
@@ -45,7 +51,10 @@ func NewWorker(b Backend, r *Registry, opts WorkerOptions) *Worker {
 	if h, ok := b.(backend.SweepHinter); ok && opts.SweepEvery == 0 {
 		opts.SweepEvery = h.SweepEvery()
 	}
-	eng := engine.New(b, er, engine.Options{Clock: backend.ClockOf(b), Logger: opts.Logger, CacheSize: opts.CacheSize, BaseURL: opts.BaseURL})
+	eng := engine.New(b, er, engine.Options{
+		Clock: backend.ClockOf(b), Logger: opts.Logger, CacheSize: opts.CacheSize, BaseURL: opts.BaseURL,
+		StuckAfter: opts.StuckAfter, RetryBase: opts.RetryBase,
+	})
 	return &Worker{
 		reg: r,
 		eng: eng,

@@ -1,0 +1,183 @@
+package reliability
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/hookflow/hookflow/pkg/backend"
+	"github.com/hookflow/hookflow/pkg/workflow"
+)
+
+// atFinalCommit is a backend that calls fn once, just before the commit that ends a run: what
+// fn does lands after the turn's last look at the inbox and before the run is marked ended.
+type atFinalCommit struct {
+	backend.Backend
+	once sync.Once
+	fn   func()
+}
+
+func (a *atFinalCommit) Commit(ctx context.Context, c backend.Commit) error {
+	if c.Status.Terminal() {
+		a.once.Do(a.fn)
+	}
+	return a.Backend.Commit(ctx, c)
+}
+
+// collectOne receives one payload on a hook with a custom token and returns it; the run's end
+// releases the hook.
+var collectOne = workflow.Define("collect-one", func(ctx workflow.Context, token string) (string, error) {
+	h, err := workflow.CreateHook[string](ctx, workflow.HookOptions{Token: token})
+	if err != nil {
+		return "", err
+	}
+	return h.Receive(ctx)
+})
+
+// Defect 3: a payload sent while the run is ending used to be accepted and then forgotten: it
+// was stored after the last read of the inbox, the run ended without it, and the run stayed
+// due for ever. Now the run releases its tokens before it reads its inbox for the last time,
+// so the late payload is refused (ErrHookNotFound), as for any ended run.
+func TestPayloadSentWhileTheRunEnds(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, b backend.Backend) {
+		ctx := t.Context()
+		direct := workflow.NewClient(b, workflow.ClientOptions{})
+		var lateErr error
+		racing := &atFinalCommit{Backend: b, fn: func() {
+			_, lateErr = direct.ResumeHook(ctx, "ending:1", "late")
+		}}
+		s := newStack(t, racing, workflow.WorkerOptions{}, collectOne)
+		run, err := workflow.Start(ctx, s.client, collectOne, "ending:1")
+		require.NoError(t, err)
+		s.drain(t)
+		_, err = s.client.ResumeHook(ctx, "ending:1", "first")
+		require.NoError(t, err)
+		s.drain(t)
+		out, err := run.Result(ctx)
+		require.NoError(t, err)
+		require.Equal(t, "first", out)
+		require.ErrorIs(t, lateErr, workflow.ErrHookNotFound, "a payload the run will never take is refused, not accepted")
+		_, err = s.worker.Sweep(ctx, 0)
+		require.NoError(t, err)
+		s.drain(t)
+		require.Equal(t, 1, count(s.events(t, run.ID()), "hook_received"))
+		requireSettled(t, b, run.ID())
+	})
+}
+
+// answerOne answers the first request of a manual webhook and ends.
+var answerOne = workflow.Define("answer-one", func(ctx workflow.Context, _ struct{}) (string, error) {
+	wh, err := workflow.CreateWebhook(ctx, workflow.WebhookOptions{
+		Manual: true, ResponseTimeout: 15 * time.Second, FallbackResponse: &workflow.Response{Status: http.StatusServiceUnavailable},
+	})
+	if err != nil {
+		return "", err
+	}
+	req, err := wh.Receive(ctx)
+	if err != nil {
+		return "", err
+	}
+	return "answered", req.RespondWith(ctx, workflow.Response{Status: http.StatusOK})
+})
+
+// Defect 3, for a manual webhook: a caller whose request lands while the run ends used to be
+// held for its whole ResponseTimeout and then get the fallback. It is answered at once now.
+func TestManualCallerWhileTheRunEnds(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, b backend.Backend) {
+		ctx := t.Context()
+		direct := workflow.NewClient(b, workflow.ClientOptions{})
+		var token string
+		late := make(chan int, 1)
+		racing := &atFinalCommit{Backend: b}
+		s := newStack(t, racing, workflow.WorkerOptions{}, answerOne)
+		run, err := workflow.Start(ctx, s.client, answerOne, struct{}{})
+		require.NoError(t, err)
+		racing.fn = func() {
+			go func() {
+				resp, err := direct.ResumeWebhook(ctx, token, httptest.NewRequest(http.MethodPost, "/x", nil))
+				if err != nil {
+					late <- -1
+					return
+				}
+				late <- resp.StatusCode
+			}()
+			// Let the late request reach the store (or be turned away) before the run ends.
+			deadline := time.Now().Add(3 * time.Second)
+			for time.Now().Before(deadline) && len(late) == 0 {
+				if items, err := b.ListInbox(ctx, run.ID(), 0); err == nil && len(items) > 0 {
+					return
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+		}
+		s.drain(t)
+		hooks, err := s.client.ListHooks(ctx, workflow.HookFilter{RunID: run.ID()})
+		require.NoError(t, err)
+		require.Len(t, hooks, 1)
+		token = hooks[0].Token
+
+		first := make(chan int, 1)
+		go func() {
+			resp, err := direct.ResumeWebhook(ctx, token, httptest.NewRequest(http.MethodPost, "/x", nil))
+			if err != nil {
+				first <- -1
+				return
+			}
+			first <- resp.StatusCode
+		}()
+		require.Eventually(t, func() bool {
+			items, err := b.ListInbox(ctx, run.ID(), 0)
+			return err == nil && len(items) == 1
+		}, 10*time.Second, 5*time.Millisecond)
+		s.drain(t)
+		require.Equal(t, http.StatusOK, <-first)
+		select {
+		case st := <-late:
+			require.Contains(t, []int{http.StatusNotFound, http.StatusServiceUnavailable}, st,
+				"the late caller is turned away, or gets the fallback")
+		case <-time.After(5 * time.Second):
+			t.Fatal("the late caller is still held: it waits for a run that has ended")
+		}
+		_, err = s.worker.Sweep(ctx, 0)
+		require.NoError(t, err)
+		s.drain(t)
+		requireSettled(t, b, run.ID())
+	})
+}
+
+// Defect 3, for CancelRun: a cancel that lands while the run ends is accepted (the run had
+// not ended) but never applied; it used to stay in the inbox and keep the ended run due for
+// ever. A turn of the ended run drops it.
+func TestCancelWhileTheRunEnds(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, b backend.Backend) {
+		ctx := t.Context()
+		direct := workflow.NewClient(b, workflow.ClientOptions{})
+		var runID string
+		var cancelErr error
+		racing := &atFinalCommit{Backend: b, fn: func() { cancelErr = direct.CancelRun(ctx, runID) }}
+		s := newStack(t, racing, workflow.WorkerOptions{}, collectOne)
+		run, err := workflow.Start(ctx, s.client, collectOne, "ending:cancel")
+		require.NoError(t, err)
+		runID = run.ID()
+		s.drain(t)
+		_, err = s.client.ResumeHook(ctx, "ending:cancel", "first")
+		require.NoError(t, err)
+		s.drain(t)
+		require.NoError(t, cancelErr, "the run had not ended when the cancel came")
+		out, err := run.Result(ctx)
+		require.NoError(t, err, "the run completed: the cancel came too late")
+		require.Equal(t, "first", out)
+		_, err = s.worker.Sweep(ctx, 0)
+		require.NoError(t, err)
+		s.drain(t)
+		requireSettled(t, b, run.ID())
+	})
+}
