@@ -186,8 +186,14 @@ func TestRunnerTurnsAndPartialFailures(t *testing.T) {
 func TestRunnerChainsLongDelays(t *testing.T) {
 	t.Parallel()
 	s := setup(t)
+	ctx := t.Context()
+	_, err := workflow.Start(ctx, s.c, echo, struct{}{}, workflow.WithRunID("r9"))
+	require.NoError(t, err)
+	msgs, err := s.b.Receive(ctx, 10, 0) // its first wake is not the one under test
+	require.NoError(t, err)
+	require.NoError(t, s.b.Ack(ctx, msgs...))
 	later := time.Now().Add(time.Hour).UTC().Format(time.RFC3339Nano)
-	out, err := s.runner.Handle(t.Context(), sqsEvent(`{"runId":"r9","notBefore":"`+later+`"}`))
+	out, err := s.runner.Handle(ctx, sqsEvent(`{"runId":"r9","notBefore":"`+later+`"}`))
 	require.NoError(t, err)
 	require.Empty(t, out.(events.SQSEventResponse).BatchItemFailures)
 	at, ok := s.b.NextVisible()

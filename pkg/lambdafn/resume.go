@@ -30,7 +30,8 @@ func NewResumeHandler(c *workflow.Client, log *slog.Logger) *ResumeHandler {
 }
 
 // Handle serves one invocation. Client errors (bad JSON, an invalid payload, an unknown token)
-// are answers with a status, not function errors; only a failure to reach the backend is.
+// are answers with a status, not function errors; only a failure to reach the backend is. The
+// function error and the log line name the token by its webhook.TokenFingerprint only.
 func (h *ResumeHandler) Handle(ctx context.Context, raw json.RawMessage) (any, error) {
 	var probe struct {
 		RawPath        string          `json:"rawPath"`
@@ -54,8 +55,10 @@ func (h *ResumeHandler) Handle(ctx context.Context, raw json.RawMessage) (any, e
 	res, err := h.c.ResumeHook(ctx, req.Token, req.Payload, opts...)
 	out := webhook.NewInvokeResponse(res, err)
 	if out.Status == http.StatusInternalServerError {
-		h.log.Error("resume failed", "error", err)
-		return out, err
+		// The runtime logs a function error too: neither holds the token.
+		h.log.Error("resume failed", "error", webhook.RedactToken(err.Error(), req.Token),
+			"token_fingerprint", webhook.TokenFingerprint(req.Token))
+		return out, webhook.RedactError(err, req.Token)
 	}
 	return out, nil
 }

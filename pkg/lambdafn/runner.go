@@ -89,7 +89,8 @@ func (r *Runner) Handle(ctx context.Context, raw json.RawMessage) (any, error) {
 // HandleSQS runs a turn for each wake message, in order. A message whose turn fails, or that
 // the runner did not start before the deadline, is reported in BatchItemFailures so that SQS
 // redelivers it (the event source mapping must enable ReportBatchItemFailures). A malformed
-// message is logged and dropped: redelivering it would never help.
+// message, and a wake (delayed or not) of a run that does not exist, is logged and dropped:
+// redelivering it would never help.
 func (r *Runner) HandleSQS(ctx context.Context, ev events.SQSEvent) events.SQSEventResponse {
 	resp := events.SQSEventResponse{BatchItemFailures: []events.SQSBatchItemFailure{}}
 	fail := func(m events.SQSMessage) {
@@ -110,7 +111,12 @@ func (r *Runner) HandleSQS(ctx context.Context, ev events.SQSEvent) events.SQSEv
 			continue
 		}
 		if wait := notBefore.Sub(r.clock.Now()); wait > time.Second {
-			// SQS delays at most 15 minutes: chain the wake on.
+			// SQS delays at most 15 minutes: chain the wake on, unless no such run exists,
+			// or a bogus wake would go round the queue until its time came.
+			if _, err := r.b.GetRun(ctx, runID); errors.Is(err, backend.ErrRunNotFound) {
+				r.log.Warn("runner: delayed wake for an unknown run dropped", "run_id", runID)
+				continue
+			}
 			if err := r.b.Enqueue(ctx, runID, wait); err != nil {
 				r.log.Error("runner: re-delaying a wake", "run_id", runID, "error", err)
 				fail(m)

@@ -8,6 +8,8 @@ import (
 	"cmp"
 	"log/slog"
 	"net/http"
+	"path"
+	"strings"
 
 	"github.com/hookflow/hookflow/pkg/workflow"
 )
@@ -18,7 +20,7 @@ const ResumePath = "/.well-known/workflow/v1/resume"
 // Options configure a Handler. The zero value is usable.
 type Options struct {
 	// Logger receives a line for every request that fails on the server side; default
-	// slog.Default().
+	// slog.Default(). The lines never hold a hook's token, only its TokenFingerprint.
 	Logger *slog.Logger
 }
 
@@ -38,15 +40,40 @@ func NewHandler(c *workflow.Client, opts Options) *Handler {
 	return h
 }
 
-// ServeHTTP routes the request.
-func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
+// ServeHTTP routes the request. A path that is not clean (dot segments, doubled slashes) is
+// answered 404 with an empty body, never redirected to its clean form: a caller of a webhook
+// URL is never sent elsewhere (to the resume endpoint, say), and such a path is no webhook's.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodConnect && !isClean(r.URL.EscapedPath()) {
+		w.WriteHeader(http.StatusNotFound)
+		return
+	}
+	h.mux.ServeHTTP(w, r)
+}
 
-// serveWebhook answers ANY /.well-known/workflow/v1/webhook/{token}.
+// isClean reports whether p is a path http.ServeMux would serve as it is, not redirect.
+func isClean(p string) bool {
+	if p == "" || p[0] != '/' {
+		return false
+	}
+	c := path.Clean(p)
+	if strings.HasSuffix(p, "/") && c != "/" {
+		c += "/"
+	}
+	return c == p
+}
+
+// serveWebhook answers ANY /.well-known/workflow/v1/webhook/{token} as Client.ResumeWebhook
+// says: 400 without a token, 404 with an empty body for anything that is not a live
+// webhook's token, 413 for a body over the limit, 400 for a body that cannot be read, and
+// 500 (logged without the token) when the store fails.
 func (h *Handler) serveWebhook(w http.ResponseWriter, r *http.Request) {
 	token := r.PathValue("token")
 	resp, err := h.c.ResumeWebhook(r.Context(), token, r)
 	if err != nil {
-		h.log.Error("webhook delivery failed", "error", err, "method", r.Method)
+		// The token is the URL's only secret: the log names it by its fingerprint only.
+		h.log.Error("webhook delivery failed", "error", RedactToken(err.Error(), token),
+			"token_fingerprint", TokenFingerprint(token), "method", r.Method)
 		w.WriteHeader(http.StatusInternalServerError)
 		return
 	}

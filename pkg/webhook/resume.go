@@ -94,7 +94,7 @@ func (h *Handler) serveResume(w http.ResponseWriter, r *http.Request) {
 	res, err := h.c.ResumeHook(r.Context(), req.Token, req.Payload, opts...)
 	status, out := ResumeStatus(res, err)
 	if status == http.StatusInternalServerError {
-		h.log.Error("resume failed", "error", err)
+		h.log.Error("resume failed", "error", RedactToken(err.Error(), req.Token), "token_fingerprint", TokenFingerprint(req.Token))
 	}
 	writeJSON(w, status, out)
 }
