@@ -7,7 +7,7 @@ RACE ?= $(if $(filter 1,$(shell $(GO) env CGO_ENABLED 2>/dev/null)),-race,)
 TEST_TIMEOUT ?= 10m
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test test-unit test-localstack bench lint build tidy
+.PHONY: help demo test test-unit test-localstack stress bench lint build tidy
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*?## "} /^[a-zA-Z_-]+:.*?## / {printf "  %-18s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -34,6 +34,14 @@ test-localstack: ## Run every test against LocalStack in Docker (machines with a
 	HOOKFLOW_REQUIRE_AWS=1 AWS_ENDPOINT_URL=http://localhost:4566 \
 		$(GO) test $(RACE) -count=1 -timeout $(TEST_TIMEOUT) ./... || status=$$?; \
 	docker compose -f localstack/docker-compose.yml down; \
+	exit $$status
+
+stress: ## Run the fault matrix and the load tests at full size, embedded and on the local AWS endpoint (long)
+	./localstack/start-moto.sh
+	@status=0; \
+	HOOKFLOW_STRESS=1 HOOKFLOW_REQUIRE_AWS=1 AWS_ENDPOINT_URL="$${AWS_ENDPOINT_URL:-http://localhost:4566}" \
+		$(GO) test -count=1 -timeout 60m -v ./test/faults/ ./test/load/ || status=$$?; \
+	./localstack/stop-moto.sh; \
 	exit $$status
 
 bench: ## Run the benchmarks

@@ -71,8 +71,9 @@ type executor struct {
 	inbox   []backend.InboxItem
 	inboxOK bool
 	// inboxMore: the turn left items in the inbox (the intake bound), so it continues.
-	inboxMore bool
-	intake    int // payload bytes this turn moved into history
+	inboxMore  bool
+	intake     int    // payload bytes this turn moved into history
+	cancelItem string // the cancel request this turn took, deleted with run_cancelled
 }
 
 func newExecutor(e *Engine, run backend.Run, fn WorkflowFunc) *executor {

@@ -390,6 +390,21 @@ func (x *executor) receive(item backend.InboxItem) {
 	x.apply(ev)
 }
 
+// drop records a hook inbox item that the run will never receive, because it is ending, as a
+// dropped hook_received: the history accounts for every accepted delivery, and a manual
+// webhook's caller gets the fallback.
+func (x *executor) drop(item backend.InboxItem) {
+	st, ok := x.byID[item.HookID].(*hookState)
+	if !ok {
+		x.eng.logger.Warn("inbox item for an unknown hook", "run_id", x.runID, "hook_id", item.HookID)
+		return
+	}
+	ev := x.record(EventHookReceived, st.id, hookReceivedData{DeliveryID: item.DeliveryID, Payload: item.Payload, Dropped: true})
+	ev.Body = item.Body
+	x.pending[len(x.pending)-1].Body = item.Body
+	x.apply(ev)
+}
+
 // cancelTimer forgets a timer that is no longer needed (a receive that got its payload), so it
 // never fires; replays forget it at the same point.
 func (x *executor) cancelTimer(t *timerState) {

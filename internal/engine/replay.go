@@ -33,8 +33,8 @@ func Replay(fn WorkflowFunc, runID string, events []backend.Event) error {
 	x := newExecutor(e, backend.Run{ID: runID, Workflow: start.Workflow, Input: start.Input}, fn)
 	x.history = body
 	defer x.discard()
-	for x.abortErr == nil && x.sched.panicked == nil && x.replaying() && !x.done {
-		x.deliverNext()
+	for x.abortErr == nil && x.sched.panicked == nil && x.replaying() && (!x.done || x.history[x.cursor].Type == EventHookReceived) {
+		x.deliverNext() // after the return, only deliveries dropped as the run ended
 		x.runCoroutines()
 	}
 	if x.done && x.replaying() && x.abortErr == nil {

@@ -66,7 +66,7 @@ func (e *Engine) Turn(ctx context.Context, runID string) (TurnResult, error) {
 
 // turn drives the executor until the workflow blocks or ends.
 func (x *executor) turn(ctx context.Context) (TurnResult, error) {
-	x.turnCtx, x.inbox, x.inboxOK, x.inboxMore = ctx, nil, false, false
+	x.turnCtx, x.inbox, x.inboxOK, x.inboxMore, x.cancelItem = ctx, nil, false, false, ""
 	deadlineStop := false
 	for {
 		if x.abortErr != nil {
@@ -80,6 +80,10 @@ func (x *executor) turn(ctx context.Context) (TurnResult, error) {
 		}
 		if x.done {
 			if x.replaying() {
+				if x.history[x.cursor].Type == EventHookReceived {
+					x.deliverNext() // a delivery dropped as the run ended (see finish)
+					continue
+				}
 				x.nonDeterminism(x.history[x.cursor], "the workflow returned")
 				continue
 			}
@@ -151,7 +155,14 @@ func (x *executor) live() (action, error) {
 		x.inbox[0] = backend.InboxItem{}
 		x.inbox = x.inbox[1:]
 		x.intake += len(item.Payload) + len(item.Body)
-		x.deleteInbox = append(x.deleteInbox, item.ID)
+		if item.Kind == backend.InboxCancel {
+			// Deleted by the commit that records run_cancelled, and no earlier one: the
+			// commits that end a run first release its tokens, and a turn that fails after
+			// them must find the cancel again.
+			x.cancelItem = item.ID
+		} else {
+			x.deleteInbox = append(x.deleteInbox, item.ID)
+		}
 		return x.applyInbox(item)
 	}
 	if t != nil {
@@ -247,18 +258,25 @@ func (x *executor) finish(status backend.RunStatus, evType string, output []byte
 			return TurnResult{}, err
 		}
 		for _, it := range items {
+			if it.ID == x.cancelItem {
+				continue
+			}
 			x.deleteInbox = append(x.deleteInbox, it.ID)
-			if st, ok := x.byID[it.HookID].(*hookState); ok && st.manual && it.Kind == backend.InboxHook {
-				st.unanswered[it.DeliveryID] = true // never delivered: its caller gets the fallback now
+			if it.Kind == backend.InboxHook {
+				// Accepted, never received: recorded as dropped, so the history accounts for
+				// every accepted delivery, and a manual caller gets the fallback now.
+				x.drop(it)
 			}
 		}
-		x.closeHooks()
 		if len(items) < IntakeItems {
 			break
 		}
 		if err := x.commit(backend.StatusRunning, x.eng.clock.Now().UTC(), nil, nil); err != nil {
 			return TurnResult{}, err
 		}
+	}
+	if x.cancelItem != "" {
+		x.deleteInbox = append(x.deleteInbox, x.cancelItem)
 	}
 	errRaw := EncodeError(runErr)
 	x.record(evType, "", runEndData{Output: output, Error: errRaw})
