@@ -165,6 +165,7 @@ func ofType(evs []workflow.Event, typ string) []workflow.Event {
 type received struct {
 	DeliveryID string          `json:"deliveryId"`
 	Payload    json.RawMessage `json:"payload"`
+	Body       []byte          `json:"-"` // a webhook request's body, kept beside the event's data
 }
 
 // deliveries returns the hook_received events' data, in history order.
@@ -174,6 +175,7 @@ func deliveries(t *testing.T, evs []workflow.Event) []received {
 	for _, e := range ofType(evs, "hook_received") {
 		var r received
 		require.NoError(t, json.Unmarshal(e.Data, &r))
+		r.Body = e.Body
 		out = append(out, r)
 	}
 	return out

@@ -62,7 +62,9 @@ func TestPoisonRunIsParkedAndRetried(t *testing.T) {
 		stop() // the fix is deployed: the old worker is gone
 		fixed := newStack(t, b, workflow.WorkerOptions{}, ghost)
 		require.NoError(t, fixed.client.RetryRun(ctx, run.ID()))
-		fixed.drain(t)
+		fixed.run(t)
+		info = fixed.await(t, run.ID(), 60*time.Second)
+		require.Equal(t, workflow.StatusCompleted, info.Status, info.Error)
 		out, err := run.Result(ctx)
 		require.NoError(t, err)
 		require.Equal(t, "boo", out)
