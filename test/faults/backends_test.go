@@ -1,15 +1,9 @@
 package faults
 
 import (
-	"context"
 	"sync"
 	"testing"
 	"time"
-
-	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/smithy-go/middleware"
-	"github.com/stretchr/testify/require"
 
 	"github.com/hookflow/hookflow/pkg/backend"
 	awsbackend "github.com/hookflow/hookflow/pkg/backend/aws"
@@ -57,43 +51,7 @@ func newStore(t *testing.T, kind string) *store {
 // received wake messages come back after a second when not acknowledged.
 func newAWSBackend(t *testing.T) backend.Backend {
 	t.Helper()
-	e := awstest.Setup(t)
-	name := awstest.UniqueName(t)
-	e.NewTable(t, name)
-	url := e.NewQueue(t, name, nil)
-	cfg := e.Config.Copy()
-	if e.Moto() {
-		cfg.APIOptions = append(cfg.APIOptions, serializeDynamoDB(&sync.RWMutex{}))
-	}
-	b, err := awsbackend.New(cfg, awsbackend.Options{Table: name, QueueURL: url, VisibilityTimeout: time.Second})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = b.Close() })
-	return b
-}
-
-// serializeDynamoDB makes the DynamoDB calls of one backend take turns, reads together and
-// each write alone, as the tests of package aws do: moto applies a transaction action by
-// action and undoes a cancelled one by restoring a copy of the whole table, so overlapping
-// writes to one table could see each other's halves. DynamoDB isolates transactions; this
-// restores that for the cell's table, while the engine's calls still interleave.
-func serializeDynamoDB(mu *sync.RWMutex) func(*middleware.Stack) error {
-	return func(s *middleware.Stack) error {
-		return s.Initialize.Add(middleware.InitializeMiddlewareFunc("hookflowFaultsSerializeDynamoDB",
-			func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
-				if awsmiddleware.GetServiceID(ctx) != dynamodb.ServiceID {
-					return next.HandleInitialize(ctx, in)
-				}
-				switch awsmiddleware.GetOperationName(ctx) {
-				case "GetItem", "BatchGetItem", "Query", "Scan", "DescribeTable", "TransactGetItems":
-					mu.RLock()
-					defer mu.RUnlock()
-				default:
-					mu.Lock()
-					defer mu.Unlock()
-				}
-				return next.HandleInitialize(ctx, in)
-			}), middleware.After)
-	}
+	return awstest.Setup(t).NewBackend(t, awsbackend.Options{VisibilityTimeout: time.Second})
 }
 
 // fakeClock is the embedded backend's clock: it moves only when the driver moves it, to the

@@ -3,13 +3,9 @@ package load
 import (
 	"context"
 	"log/slog"
-	"sync"
 	"testing"
 	"time"
 
-	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/smithy-go/middleware"
 	"github.com/stretchr/testify/require"
 
 	"github.com/hookflow/hookflow/internal/faultbackend"
@@ -89,41 +85,7 @@ func newEnv(t *testing.T, kind string) *env {
 // newAWSBackend makes a table and a queue for the test and returns a backend on them.
 func newAWSBackend(t *testing.T) backend.Backend {
 	t.Helper()
-	ae := awstest.Setup(t)
-	name := awstest.UniqueName(t)
-	ae.NewTable(t, name)
-	url := ae.NewQueue(t, name, nil)
-	cfg := ae.Config.Copy()
-	if ae.Moto() {
-		cfg.APIOptions = append(cfg.APIOptions, serializeDynamoDB(&sync.RWMutex{}))
-	}
-	b, err := awsbackend.New(cfg, awsbackend.Options{Table: name, QueueURL: url, VisibilityTimeout: 5 * time.Second})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = b.Close() })
-	return b
-}
-
-// serializeDynamoDB makes the backend's DynamoDB calls take turns, reads together and each
-// write alone, as the tests of package aws do: moto's transactions are not isolated from
-// each other, DynamoDB's are. The load's calls still interleave between each other.
-func serializeDynamoDB(mu *sync.RWMutex) func(*middleware.Stack) error {
-	return func(s *middleware.Stack) error {
-		return s.Initialize.Add(middleware.InitializeMiddlewareFunc("hookflowLoadSerializeDynamoDB",
-			func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
-				if awsmiddleware.GetServiceID(ctx) != dynamodb.ServiceID {
-					return next.HandleInitialize(ctx, in)
-				}
-				switch awsmiddleware.GetOperationName(ctx) {
-				case "GetItem", "BatchGetItem", "Query", "Scan", "DescribeTable", "TransactGetItems":
-					mu.RLock()
-					defer mu.RUnlock()
-				default:
-					mu.Lock()
-					defer mu.Unlock()
-				}
-				return next.HandleInitialize(ctx, in)
-			}), middleware.After)
-	}
+	return awstest.Setup(t).NewBackend(t, awsbackend.Options{VisibilityTimeout: 5 * time.Second})
 }
 
 // awaitResult waits up to d for the run's result.

@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/stretchr/testify/require"
 
 	"github.com/hookflow/hookflow/pkg/backend"
@@ -37,23 +35,10 @@ func eachBackend(t *testing.T, fn func(t *testing.T, b backend.Backend)) {
 
 var emulator = make(chan struct{}, 3)
 
-// newAWS returns a backend on a table and queue of the test's own. On moto its DynamoDB calls
-// go through a proxy that isolates writes (see awstest.SerializingProxy).
+// newAWS returns a backend on a table and queue of the test's own.
 func newAWS(t *testing.T) *awsbackend.Backend {
 	t.Helper()
-	env := awstest.Setup(t)
-	name := awstest.UniqueName(t)
-	env.NewTable(t, name)
-	url := env.NewQueue(t, name, nil)
-	opts := awsbackend.Options{Table: name, QueueURL: url, VisibilityTimeout: 2 * time.Second}
-	if env.Moto() {
-		proxy := awstest.SerializingProxy(t, env.Endpoint)
-		opts.DynamoDBOptions = []func(*dynamodb.Options){func(o *dynamodb.Options) { o.BaseEndpoint = aws.String(proxy) }}
-	}
-	b, err := awsbackend.New(env.Config, opts)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = b.Close() })
-	return b
+	return awstest.Setup(t).NewBackend(t, awsbackend.Options{VisibilityTimeout: 2 * time.Second})
 }
 
 // stack is a client and a worker on one backend.

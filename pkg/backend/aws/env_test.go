@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/smithy-go/middleware"
@@ -23,7 +22,7 @@ type env struct {
 	db  *dynamodb.Client
 	sqs *sqs.Client
 	// moto is set when the endpoint is the moto server, whose DynamoDB writes are not
-	// isolated from each other (see serializeDynamoDB).
+	// isolated from each other (see awstest.SerializeDynamoDB).
 	moto bool
 }
 
@@ -71,7 +70,7 @@ func (bd *bundle) backend(t *testing.T, apiOptions ...func(*middleware.Stack) er
 	cfg := bd.cfg.Copy()
 	cfg.APIOptions = append(cfg.APIOptions, apiOptions...)
 	if bd.moto {
-		cfg.APIOptions = append(cfg.APIOptions, serializeDynamoDB(bd.mu))
+		cfg.APIOptions = append(cfg.APIOptions, awstest.SerializeDynamoDB(bd.mu))
 	}
 	b, err := awsbackend.New(cfg, bd.opts)
 	require.NoError(t, err)
@@ -99,31 +98,4 @@ func (bd *bundle) racer(t *testing.T, hook func(n int)) *awsbackend.Backend {
 				return next.HandleInitialize(ctx, in)
 			}), middleware.Before)
 	})
-}
-
-// serializeDynamoDB makes one backend's DynamoDB calls take turns: reads together, each write
-// alone. moto applies a TransactWriteItems action by action and undoes a cancelled one by
-// putting back a copy of the whole table taken when it started, so concurrent writes to one
-// table can see each other's halves or be undone by another's rollback. DynamoDB isolates
-// transactions (serializably, for writes), which this restores for one table; the driver's
-// own concurrency (retries, version checks, token claims) is still exercised, since the calls
-// of racing goroutines interleave between each other.
-func serializeDynamoDB(mu *sync.RWMutex) func(*middleware.Stack) error {
-	return func(s *middleware.Stack) error {
-		return s.Initialize.Add(middleware.InitializeMiddlewareFunc("hookflowTestSerializeDynamoDB",
-			func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
-				if awsmiddleware.GetServiceID(ctx) != dynamodb.ServiceID {
-					return next.HandleInitialize(ctx, in)
-				}
-				switch awsmiddleware.GetOperationName(ctx) {
-				case "GetItem", "BatchGetItem", "Query", "Scan", "DescribeTable", "TransactGetItems":
-					mu.RLock()
-					defer mu.RUnlock()
-				default:
-					mu.Lock()
-					defer mu.Unlock()
-				}
-				return next.HandleInitialize(ctx, in)
-			}), middleware.After)
-	}
 }
