@@ -257,8 +257,12 @@ func (x *executor) finish(status backend.RunStatus, evType string, output []byte
 		if err != nil {
 			return TurnResult{}, err
 		}
+		moved := make(map[string]bool, len(x.deleteInbox))
+		for _, id := range x.deleteInbox {
+			moved[id] = true // moved into history by this turn, not committed yet
+		}
 		for _, it := range items {
-			if it.ID == x.cancelItem {
+			if it.ID == x.cancelItem || moved[it.ID] {
 				continue
 			}
 			x.deleteInbox = append(x.deleteInbox, it.ID)

@@ -181,3 +181,72 @@ func TestCancelWhileTheRunEnds(t *testing.T) {
 		requireSettled(t, b, run.ID())
 	})
 }
+
+// atFirstRelease is a backend that calls fn once, just before the first commit that releases a
+// token.
+type atFirstRelease struct {
+	backend.Backend
+	once sync.Once
+	fn   func()
+}
+
+func (a *atFirstRelease) Commit(ctx context.Context, c backend.Commit) error {
+	if len(c.ReleaseTokens) > 0 {
+		a.once.Do(a.fn)
+	}
+	return a.Backend.Commit(ctx, c)
+}
+
+// disposeThenNap receives one payload, disposes its hook, sleeps and returns.
+var disposeThenNap = workflow.Define("dispose-then-nap", func(ctx workflow.Context, token string) (string, error) {
+	h, err := workflow.CreateHook[string](ctx, workflow.HookOptions{Token: token})
+	if err != nil {
+		return "", err
+	}
+	v, err := h.Receive(ctx)
+	if err != nil {
+		return "", err
+	}
+	if err := h.Dispose(ctx); err != nil {
+		return "", err
+	}
+	if err := workflow.Sleep(ctx, 300*time.Millisecond); err != nil {
+		return "", err
+	}
+	return v, nil
+})
+
+// A payload stored just before its hook's release lands is moved into history as dropped by
+// the turn that ends the run; the end of the run must not record it a second time (it is
+// still in the inbox until that turn commits).
+func TestDroppedPayloadRecordedOnceWhenTheRunEnds(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, b backend.Backend) {
+		ctx := t.Context()
+		direct := workflow.NewClient(b, workflow.ClientOptions{})
+		var lateErr error
+		racing := &atFirstRelease{Backend: b, fn: func() {
+			_, lateErr = direct.ResumeHook(ctx, "nap:1", "late")
+		}}
+		s := newStack(t, racing, workflow.WorkerOptions{}, disposeThenNap)
+		run, err := workflow.Start(ctx, s.client, disposeThenNap, "nap:1")
+		require.NoError(t, err)
+		s.drain(t)
+		_, err = s.client.ResumeHook(ctx, "nap:1", "first")
+		require.NoError(t, err)
+		// One turn takes the first payload, disposes the hook (the late payload lands just
+		// before the release) and sleeps. The late payload's wake is lost, so the turn that
+		// fires the timer is the one that moves it into history, and ends the run.
+		require.NoError(t, s.worker.RunTurn(ctx, run.ID()))
+		require.NoError(t, lateErr, "the hook was live when the late payload came")
+		time.Sleep(time.Second)
+		s.purge(t)
+		require.NoError(t, s.worker.RunTurn(ctx, run.ID()))
+		info, err := s.client.GetRun(ctx, run.ID())
+		require.NoError(t, err)
+		require.Equal(t, workflow.StatusCompleted, info.Status, info.Error)
+		evs := s.events(t, run.ID())
+		require.Equal(t, 2, count(evs, "hook_received"), "the first payload, and the late one once, as dropped")
+		requireSettled(t, b, run.ID())
+	})
+}

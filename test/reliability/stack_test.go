@@ -103,6 +103,19 @@ func (s *stack) drain(t *testing.T) {
 	}
 }
 
+// purge takes every visible wake message without a turn: the wakes are lost.
+func (s *stack) purge(t *testing.T) {
+	t.Helper()
+	for {
+		msgs, err := s.b.Receive(t.Context(), 10, 0)
+		require.NoError(t, err)
+		if len(msgs) == 0 {
+			return
+		}
+		require.NoError(t, s.b.Ack(t.Context(), msgs...))
+	}
+}
+
 // await waits for the run to end, running nothing itself, and returns it.
 func (s *stack) await(t *testing.T, runID string, within time.Duration) workflow.RunInfo {
 	t.Helper()
