@@ -374,7 +374,16 @@ func (x *executor) applyHookReceived(ev backend.Event) {
 }
 
 // receive moves a hook inbox item into history.
-func (x *executor) receive(item backend.InboxItem) {
+func (x *executor) receive(item backend.InboxItem) { x.recordReceived(item, false) }
+
+// drop records a hook inbox item that the run will never receive, because it is ending, as a
+// dropped hook_received: the history accounts for every accepted delivery, and a manual
+// webhook's caller gets the fallback.
+func (x *executor) drop(item backend.InboxItem) { x.recordReceived(item, true) }
+
+// recordReceived records a hook_received event for item, with its body beside the data, and
+// feeds it to its hook. The item is dropped when drop is set or its hook is disposed.
+func (x *executor) recordReceived(item backend.InboxItem, drop bool) {
 	st, ok := x.byID[item.HookID].(*hookState)
 	if !ok {
 		// The token record named this run and hook, so the hook exists unless history was
@@ -383,23 +392,8 @@ func (x *executor) receive(item backend.InboxItem) {
 		return
 	}
 	ev := x.record(EventHookReceived, st.id, hookReceivedData{
-		DeliveryID: item.DeliveryID, Payload: item.Payload, Dropped: st.disposed,
+		DeliveryID: item.DeliveryID, Payload: item.Payload, Dropped: drop || st.disposed,
 	})
-	ev.Body = item.Body
-	x.pending[len(x.pending)-1].Body = item.Body
-	x.apply(ev)
-}
-
-// drop records a hook inbox item that the run will never receive, because it is ending, as a
-// dropped hook_received: the history accounts for every accepted delivery, and a manual
-// webhook's caller gets the fallback.
-func (x *executor) drop(item backend.InboxItem) {
-	st, ok := x.byID[item.HookID].(*hookState)
-	if !ok {
-		x.eng.logger.Warn("inbox item for an unknown hook", "run_id", x.runID, "hook_id", item.HookID)
-		return
-	}
-	ev := x.record(EventHookReceived, st.id, hookReceivedData{DeliveryID: item.DeliveryID, Payload: item.Payload, Dropped: true})
 	ev.Body = item.Body
 	x.pending[len(x.pending)-1].Body = item.Body
 	x.apply(ev)

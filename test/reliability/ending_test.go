@@ -14,19 +14,26 @@ import (
 	"github.com/hookflow/hookflow/pkg/workflow"
 )
 
-// atFinalCommit is a backend that calls fn once, just before the commit that ends a run: what
-// fn does lands after the turn's last look at the inbox and before the run is marked ended.
-type atFinalCommit struct {
+// beforeCommit is a backend that calls fn once, just before the first commit that when
+// accepts: what fn does lands between the turn's reads and that commit.
+type beforeCommit struct {
 	backend.Backend
+	when func(backend.Commit) bool
 	once sync.Once
 	fn   func()
 }
 
-func (a *atFinalCommit) Commit(ctx context.Context, c backend.Commit) error {
-	if c.Status.Terminal() {
+func (a *beforeCommit) Commit(ctx context.Context, c backend.Commit) error {
+	if a.when(c) {
 		a.once.Do(a.fn)
 	}
 	return a.Backend.Commit(ctx, c)
+}
+
+// atFinalCommit calls fn before the commit that ends a run: after the turn's last look at the
+// inbox, before the run is marked ended.
+func atFinalCommit(b backend.Backend, fn func()) *beforeCommit {
+	return &beforeCommit{Backend: b, when: func(c backend.Commit) bool { return c.Status.Terminal() }, fn: fn}
 }
 
 // collectOne receives one payload on a hook with a custom token and returns it; the run's end
@@ -49,9 +56,9 @@ func TestPayloadSentWhileTheRunEnds(t *testing.T) {
 		ctx := t.Context()
 		direct := workflow.NewClient(b, workflow.ClientOptions{})
 		var lateErr error
-		racing := &atFinalCommit{Backend: b, fn: func() {
+		racing := atFinalCommit(b, func() {
 			_, lateErr = direct.ResumeHook(ctx, "ending:1", "late")
-		}}
+		})
 		s := newStack(t, racing, workflow.WorkerOptions{}, collectOne)
 		run, err := workflow.Start(ctx, s.client, collectOne, "ending:1")
 		require.NoError(t, err)
@@ -95,7 +102,7 @@ func TestManualCallerWhileTheRunEnds(t *testing.T) {
 		direct := workflow.NewClient(b, workflow.ClientOptions{})
 		var token string
 		late := make(chan int, 1)
-		racing := &atFinalCommit{Backend: b}
+		racing := atFinalCommit(b, nil)
 		s := newStack(t, racing, workflow.WorkerOptions{}, answerOne)
 		run, err := workflow.Start(ctx, s.client, answerOne, struct{}{})
 		require.NoError(t, err)
@@ -162,7 +169,7 @@ func TestCancelWhileTheRunEnds(t *testing.T) {
 		direct := workflow.NewClient(b, workflow.ClientOptions{})
 		var runID string
 		var cancelErr error
-		racing := &atFinalCommit{Backend: b, fn: func() { cancelErr = direct.CancelRun(ctx, runID) }}
+		racing := atFinalCommit(b, func() { cancelErr = direct.CancelRun(ctx, runID) })
 		s := newStack(t, racing, workflow.WorkerOptions{}, collectOne)
 		run, err := workflow.Start(ctx, s.client, collectOne, "ending:cancel")
 		require.NoError(t, err)
@@ -180,21 +187,6 @@ func TestCancelWhileTheRunEnds(t *testing.T) {
 		s.drain(t)
 		requireSettled(t, b, run.ID())
 	})
-}
-
-// atFirstRelease is a backend that calls fn once, just before the first commit that releases a
-// token.
-type atFirstRelease struct {
-	backend.Backend
-	once sync.Once
-	fn   func()
-}
-
-func (a *atFirstRelease) Commit(ctx context.Context, c backend.Commit) error {
-	if len(c.ReleaseTokens) > 0 {
-		a.once.Do(a.fn)
-	}
-	return a.Backend.Commit(ctx, c)
 }
 
 // disposeThenNap receives one payload, disposes its hook, sleeps and returns.
@@ -225,7 +217,7 @@ func TestDroppedPayloadRecordedOnceWhenTheRunEnds(t *testing.T) {
 		ctx := t.Context()
 		direct := workflow.NewClient(b, workflow.ClientOptions{})
 		var lateErr error
-		racing := &atFirstRelease{Backend: b, fn: func() {
+		racing := &beforeCommit{Backend: b, when: func(c backend.Commit) bool { return len(c.ReleaseTokens) > 0 }, fn: func() {
 			_, lateErr = direct.ResumeHook(ctx, "nap:1", "late")
 		}}
 		s := newStack(t, racing, workflow.WorkerOptions{}, disposeThenNap)
