@@ -36,11 +36,11 @@ test-localstack: ## Run every test against LocalStack in Docker (machines with a
 	docker compose -f localstack/docker-compose.yml down; \
 	exit $$status
 
-stress: ## Run the fault matrix and the load tests at full size, embedded and on the local AWS endpoint (long)
+stress: ## Run the fault matrix, the load and the hot-run tests at full size, embedded and on the local AWS endpoint (long)
 	./localstack/start-moto.sh
 	@status=0; \
 	HOOKFLOW_STRESS=1 HOOKFLOW_REQUIRE_AWS=1 AWS_ENDPOINT_URL="$${AWS_ENDPOINT_URL:-http://localhost:4566}" \
-		$(GO) test -count=1 -timeout 60m -v ./test/faults/ ./test/load/ || status=$$?; \
+		$(GO) test -count=1 -timeout 60m -v ./test/faults/ ./test/load/ ./test/hot/ || status=$$?; \
 	./localstack/stop-moto.sh; \
 	exit $$status
 

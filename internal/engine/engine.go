@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hookflow/hookflow/pkg/backend"
@@ -73,6 +74,20 @@ type Options struct {
 	// RetryBase is the delay before a run whose turn failed is tried again; it doubles with
 	// each failure in a row, up to 5 minutes. Default DefaultRetryBase.
 	RetryBase time.Duration
+	// CheckpointEvery bounds how long the results of inline steps may stay uncommitted: a
+	// turn commits after a step when this much time has passed since its last commit (or
+	// when checkpointEvents events or checkpointBytes bytes are pending), not after every
+	// step. Steps run at least once either way; a crash re-runs at most this much of them.
+	// Default DefaultCheckpointEvery; negative commits after every step.
+	CheckpointEvery time.Duration
+	// LeaseTTL is how long a runner's hold on a run lasts without renewal (see drive.go); a
+	// runner that dies holding a run delays it by at most this much plus a sweep. Default
+	// DefaultLeaseTTL.
+	LeaseTTL time.Duration
+	// MaxHold is how long one Drive keeps turning a run that always has more work before it
+	// lets go and queues a continuation, so that one hot run cannot keep a worker for ever.
+	// Default DefaultMaxHold.
+	MaxHold time.Duration
 }
 
 func (o Options) withDefaults() Options {
@@ -88,6 +103,16 @@ func (o Options) withDefaults() Options {
 	if o.RetryBase <= 0 {
 		o.RetryBase = DefaultRetryBase
 	}
+	if o.CheckpointEvery == 0 {
+		o.CheckpointEvery = DefaultCheckpointEvery
+	}
+	if o.LeaseTTL <= 0 {
+		o.LeaseTTL = DefaultLeaseTTL
+	}
+	o.LeaseTTL = max(o.LeaseTTL, minLeaseTTL)
+	if o.MaxHold <= 0 {
+		o.MaxHold = DefaultMaxHold
+	}
 	return o
 }
 
@@ -99,12 +124,19 @@ type Engine struct {
 	logger *slog.Logger
 	opts   Options
 	cache  *cache
+	stats  counters
+	// owner names this engine in the run leases it holds; holds counts them.
+	owner string
+	holds atomic.Int64
 }
 
 // New returns an engine for the workflows in reg.
 func New(b backend.Backend, reg *Registry, opts Options) *Engine {
 	opts = opts.withDefaults()
-	return &Engine{b: b, reg: reg, clock: opts.Clock, logger: opts.Logger, opts: opts, cache: newCache(opts.CacheSize)}
+	return &Engine{
+		b: b, reg: reg, clock: opts.Clock, logger: opts.Logger, opts: opts, cache: newCache(opts.CacheSize),
+		owner: newOwnerID(),
+	}
 }
 
 // Backend returns the engine's backend.

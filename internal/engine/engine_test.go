@@ -79,8 +79,9 @@ func newEngine(b backend.Backend, clock backend.Clock, reg *Registry) *Engine {
 }
 
 // Two engines (two runner processes) take turns on one run: each finds its cached executor
-// stale after the other's commit, replays, and the run still records every step once.
-func TestEnginesTakingTurnsReplayStaleCaches(t *testing.T) {
+// behind the other's commits and catches up from the events after its last one, without a
+// replay from the start, and the run still records every step once.
+func TestEnginesTakingTurnsCatchUpStaleCaches(t *testing.T) {
 	t.Parallel()
 	b, clock, reg, steps := setup(t)
 	ctx := t.Context()
@@ -104,6 +105,11 @@ func TestEnginesTakingTurnsReplayStaleCaches(t *testing.T) {
 	require.Equal(t, backend.StatusCompleted, run.Status)
 	require.JSONEq(t, `6`, string(run.Output))
 	require.EqualValues(t, 4, steps.Load())
+	for _, e := range engines {
+		st := e.Stats()
+		require.EqualValues(t, 1, st.Replays, "each engine replayed once, the first time it saw the run")
+		require.GreaterOrEqual(t, st.CatchUps, int64(1), "and caught up afterwards")
+	}
 }
 
 // Turns of one run racing in parallel never duplicate or lose an event: the version check lets

@@ -72,8 +72,10 @@ type executor struct {
 	inboxOK bool
 	// inboxMore: the turn left items in the inbox (the intake bound), so it continues.
 	inboxMore  bool
-	intake     int    // payload bytes this turn moved into history
-	cancelItem string // the cancel request this turn took, deleted with run_cancelled
+	intake     int       // payload bytes this turn moved into history
+	cancelItem string    // the cancel request this turn took, deleted with run_cancelled
+	turnEvents int       // events this turn committed
+	lastCommit time.Time // wall time of the last commit (or the start of the turn)
 }
 
 func newExecutor(e *Engine, run backend.Run, fn WorkflowFunc) *executor {

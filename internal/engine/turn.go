@@ -37,7 +37,7 @@ func (e *Engine) Turn(ctx context.Context, runID string) (TurnResult, error) {
 		return TurnResult{Status: run.Status}, nil
 	}
 	x := e.cache.take(runID)
-	if x != nil && x.version != run.Version {
+	if x != nil && x.version != run.Version && !x.catchUp(ctx, run) {
 		x.discard()
 		x = nil
 	}
@@ -50,11 +50,19 @@ func (e *Engine) Turn(ctx context.Context, runID string) (TurnResult, error) {
 		if x.history, err = e.b.ListEvents(ctx, runID, 0); err != nil {
 			return TurnResult{}, e.wrap(runID, err)
 		}
+		e.stats.replays.Add(1)
 	}
+	e.stats.turns.Add(1)
 	res, err := x.turn(ctx)
 	if err != nil {
+		if errors.Is(err, errStale) {
+			e.stats.conflicts.Add(1)
+		}
 		x.discard()
 		return res, e.wrap(runID, err)
+	}
+	if x.turnEvents == 0 {
+		e.stats.idle.Add(1)
 	}
 	if res.Status.Terminal() {
 		x.discard()
@@ -64,9 +72,29 @@ func (e *Engine) Turn(ctx context.Context, runID string) (TurnResult, error) {
 	return res, nil
 }
 
+// catchUp brings a parked executor up to date with run, which other runners moved on since
+// this executor's last commit: the events after its last one are replayed from where its
+// workflow is blocked, as a replay from the start would replay them, without re-running
+// everything before. It reports false when it cannot (the events could not be read), and the
+// caller replays from the start.
+func (x *executor) catchUp(ctx context.Context, run backend.Run) bool {
+	if run.Version < x.version || run.LastSeq < x.lastSeq || x.dirty() {
+		return false
+	}
+	evs, err := x.eng.b.ListEvents(ctx, x.runID, x.lastSeq)
+	if err != nil || (len(evs) > 0 && evs[0].Seq != x.lastSeq+1) {
+		return false
+	}
+	x.history, x.cursor = evs, 0
+	x.version, x.lastSeq, x.status, x.dueAt = run.Version, run.LastSeq, run.Status, run.DueAt
+	x.eng.stats.catchUps.Add(1)
+	return true
+}
+
 // turn drives the executor until the workflow blocks or ends.
 func (x *executor) turn(ctx context.Context) (TurnResult, error) {
 	x.turnCtx, x.inbox, x.inboxOK, x.inboxMore, x.cancelItem = ctx, nil, false, false, ""
+	x.turnEvents, x.lastCommit = 0, time.Now()
 	deadlineStop := false
 	for {
 		if x.abortErr != nil {
@@ -173,10 +201,14 @@ func (x *executor) live() (action, error) {
 	if st == nil {
 		return actNone, nil
 	}
-	// Checkpoint before the side effects: whatever the workflow did so far (a token it will
-	// hand out in this step, say) must be durable first.
-	if err := x.checkpoint(); err != nil {
-		return actNone, err
+	// Before the step's side effects, what others can see of the workflow must be durable: a
+	// token it may hand out in this step, a token it let go, an answer a caller waits for.
+	// Events and inbox deletes can wait: if the turn dies, the inbox still holds the items and
+	// the run is still due, so the next turn does the same again.
+	if len(x.claims)+len(x.releases)+len(x.responses) > 0 {
+		if err := x.checkpoint(); err != nil {
+			return actNone, err
+		}
 	}
 	if dl, ok := x.turnCtx.Deadline(); ok && time.Until(dl) < x.eng.opts.DeadlineMargin {
 		return actDeadline, nil
@@ -185,7 +217,32 @@ func (x *executor) live() (action, error) {
 	if x.abortErr != nil {
 		return actNone, x.abortErr
 	}
-	return actDone, x.checkpoint()
+	if x.checkpointDue() {
+		return actDone, x.checkpoint()
+	}
+	return actDone, nil
+}
+
+// Commit grouping: after a step, a turn commits when CheckpointEvery has passed since its
+// last commit, or when this much is pending, not after every step.
+const (
+	checkpointEvents = 128
+	checkpointBytes  = 1 << 20
+)
+
+// checkpointDue reports whether the results of the steps run since the last commit should be
+// committed now. Steps run at least once whatever is chosen here; grouping only widens what a
+// crash re-runs (see Options.CheckpointEvery).
+func (x *executor) checkpointDue() bool {
+	if x.eng.opts.CheckpointEvery < 0 || time.Since(x.lastCommit) >= x.eng.opts.CheckpointEvery ||
+		len(x.pending) >= checkpointEvents {
+		return true
+	}
+	bytes := 0
+	for _, ev := range x.pending {
+		bytes += len(ev.Data) + len(ev.Body)
+	}
+	return bytes >= checkpointBytes
 }
 
 // applyInbox moves one inbox item into history.
@@ -379,6 +436,10 @@ func (x *executor) send(c backend.Commit) error {
 	}
 	x.version++
 	x.status, x.dueAt = c.Status, c.DueAt
+	x.turnEvents += len(c.Events)
+	x.lastCommit = time.Now()
+	x.eng.stats.commits.Add(1)
+	x.eng.stats.events.Add(int64(len(c.Events)))
 	return nil
 }
 

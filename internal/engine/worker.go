@@ -112,7 +112,8 @@ func (w *Worker) release(runID string) (again bool) {
 func (w *Worker) process(ctx context.Context, m backend.WakeMessage) {
 	ok := true
 	for {
-		if err := w.TurnAndSchedule(ctx, m.RunID); err != nil {
+		if err := w.e.Drive(ctx, m.RunID); err != nil {
+			w.e.logger.Error("handling a wake", "run_id", m.RunID, "error", err)
 			ok = false
 		}
 		if !w.release(m.RunID) {
@@ -124,14 +125,9 @@ func (w *Worker) process(ctx context.Context, m backend.WakeMessage) {
 	}
 }
 
-// TurnAndSchedule runs a turn (retrying at once when it raced another) and queues what the
-// run needs next: a continuation, or a delayed wake for its next timer.
-func (w *Worker) TurnAndSchedule(ctx context.Context, runID string) error {
-	return TurnAndSchedule(ctx, w.e, runID)
-}
-
-// TurnAndSchedule runs one turn of runID with e, retrying a few times at once when it raced
-// another turn, and queues the run's next wake.
+// TurnAndSchedule runs one turn of runID with e, without taking the run's lease, retrying a
+// few times after a short backoff when it raced another turn, and queues the run's next wake.
+// Drive is what handles wakes; this is its core, for a run that has ended and for tests.
 //
 // A turn that fails for another reason is recorded on the run (see failure.go) and retried
 // after a backoff through a delayed wake and the run's due time, so the error returned is nil
@@ -139,29 +135,11 @@ func (w *Worker) TurnAndSchedule(ctx context.Context, runID string) error {
 // error is returned when the failure could not be recorded, when the turn kept racing others,
 // or when ctx ended; a wake for a run that does not exist is dropped (nil).
 func TurnAndSchedule(ctx context.Context, e *Engine, runID string) error {
-	var (
-		res TurnResult
-		err error
-	)
-	for attempt := 0; attempt < 5; attempt++ {
-		res, err = e.Turn(ctx, runID)
-		if err == nil || !IsRetryable(err) || ctx.Err() != nil {
-			break
-		}
-	}
+	res, err := e.turnWithRetries(ctx, runID)
 	if err != nil {
 		return e.turnFailed(ctx, runID, err)
 	}
-	switch {
-	case res.Continue:
-		err = e.b.Enqueue(ctx, runID, 0)
-	case res.WakeMoved && !res.WakeAt.IsZero():
-		err = e.b.Enqueue(ctx, runID, max(res.WakeAt.Sub(e.clock.Now()), 0))
-	}
-	if err != nil {
-		// Not fatal: the run's due time is stored, and the sweeper will wake it.
-		e.logger.Warn("queueing the next wake", "run_id", runID, "error", err)
-	}
+	e.schedule(ctx, runID, res)
 	return nil
 }
 
@@ -208,7 +186,9 @@ func (w *Worker) sweepLoop(ctx context.Context) {
 	t := time.NewTicker(w.opts.SweepEvery)
 	defer t.Stop()
 	for {
-		if _, err := Sweep(ctx, w.e, 0); err != nil && ctx.Err() == nil {
+		// A fresh inbox item gets one period for its own wake to arrive: sweeping it at once
+		// only sends a second wake for the same work.
+		if _, err := Sweep(ctx, w.e, w.opts.SweepEvery); err != nil && ctx.Err() == nil {
 			w.e.logger.Error("sweeping due runs", "error", err)
 		}
 		select {

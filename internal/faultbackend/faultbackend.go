@@ -1,8 +1,9 @@
 // Package faultbackend wraps a backend.Backend to inject faults at its write, send and read
 // points, for tests that prove hookflow recovers from a failure at every one of them.
 //
-// A Backend counts the calls of every point (CreateRun, Commit, PutInbox, Enqueue, Ack, the
-// reads...) and fails the calls chosen by the faults it is armed with, in one of two modes:
+// A Backend counts the calls of every point (CreateRun, Commit, PutInbox, TakeLease,
+// ReleaseLease, Enqueue, Ack, the reads...) and fails the calls chosen by the faults it is
+// armed with, in one of two modes:
 //
 //   - FailBefore: the call fails with the fault's error before it reaches the wrapped backend,
 //     so nothing was written (a network error on the way out, a throttled request).
@@ -46,6 +47,8 @@ const (
 	ListTokens     Point = "ListTokens"
 	GetResponse    Point = "GetResponse"
 	GetIdempotency Point = "GetIdempotency"
+	TakeLease      Point = "TakeLease"
+	ReleaseLease   Point = "ReleaseLease"
 	ListDue        Point = "ListDue"
 	Enqueue        Point = "Enqueue"
 	Receive        Point = "Receive"
@@ -54,14 +57,16 @@ const (
 
 // WritePoints are the points that change state: a fault there may be FailBefore or
 // CrashAfter.
-var WritePoints = []Point{CreateRun, Commit, PutInbox, Enqueue, Ack}
+var WritePoints = []Point{CreateRun, Commit, PutInbox, Enqueue, Ack, TakeLease, ReleaseLease}
 
 // ReadPoints are the reads on the paths of a turn (the run, its history, its inbox, the tokens
 // it releases as it ends) and of a delivery (the token). Faults there are FailBefore only.
 var ReadPoints = []Point{GetRun, ListEvents, ListInbox, ListTokens, GetToken}
 
 // Writes reports whether p changes state, so that CrashAfter applies to it.
-func (p Point) Writes() bool { return slices.Contains(WritePoints, p) }
+func (p Point) Writes() bool {
+	return slices.Contains(WritePoints, p)
+}
 
 // Mode is when an injected fault strikes.
 type Mode int
@@ -141,7 +146,7 @@ func (f Fault) covers(n int) bool {
 
 var allPoints = []Point{
 	CreateRun, GetRun, ListEvents, Commit, PutInbox, ListInbox, GetToken, ListTokens,
-	GetResponse, GetIdempotency, ListDue, Enqueue, Receive, Ack,
+	GetResponse, GetIdempotency, TakeLease, ReleaseLease, ListDue, Enqueue, Receive, Ack,
 }
 
 // Fired records one call that an armed fault failed.

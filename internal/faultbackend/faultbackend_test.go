@@ -67,6 +67,43 @@ func TestCrashAfterLandsAndFails(t *testing.T) {
 	require.Equal(t, int64(2), run.Version, "the commit landed although the caller saw an error")
 }
 
+// The lease calls are write points: counted, and failed before the call or after it landed.
+func TestLeasePoints(t *testing.T) {
+	t.Parallel()
+	fb, inner := setup(t)
+	ctx := context.Background()
+	_, err := fb.CreateRun(ctx, newRun("r"), firstEvent())
+	require.NoError(t, err)
+	now := time.Now().UTC()
+	until := now.Add(time.Minute)
+	require.True(t, faultbackend.TakeLease.Writes())
+	require.True(t, faultbackend.ReleaseLease.Writes())
+	require.NoError(t, fb.Inject(faultbackend.Fault{Point: faultbackend.TakeLease, N: 1}))
+	require.NoError(t, fb.Inject(faultbackend.Fault{Point: faultbackend.TakeLease, N: 2, Mode: faultbackend.CrashAfter}))
+	require.NoError(t, fb.Inject(faultbackend.Fault{Point: faultbackend.ReleaseLease, N: 1, Mode: faultbackend.CrashAfter}))
+
+	require.ErrorIs(t, fb.TakeLease(ctx, "r", "w1", now, until), faultbackend.ErrInjected)
+	run, err := inner.GetRun(ctx, "r")
+	require.NoError(t, err)
+	require.Empty(t, run.LeaseOwner, "a fault before the call takes nothing")
+
+	require.ErrorIs(t, fb.TakeLease(ctx, "r", "w1", now, until), faultbackend.ErrInjected)
+	run, err = inner.GetRun(ctx, "r")
+	require.NoError(t, err)
+	require.Equal(t, "w1", run.LeaseOwner, "the lease was taken although the caller saw an error")
+
+	require.ErrorIs(t, fb.ReleaseLease(ctx, "r", "w1"), faultbackend.ErrInjected)
+	run, err = inner.GetRun(ctx, "r")
+	require.NoError(t, err)
+	require.Empty(t, run.LeaseOwner, "the lease was released although the caller saw an error")
+
+	require.ErrorIs(t, fb.TakeLease(ctx, "missing", "w1", now, until), backend.ErrRunNotFound, "the backend's own error passes")
+	require.NoError(t, fb.ReleaseLease(ctx, "r", "w2"))
+	require.Equal(t, 3, fb.Calls(faultbackend.TakeLease))
+	require.Equal(t, 2, fb.Calls(faultbackend.ReleaseLease))
+	require.Len(t, fb.Fired(), 3)
+}
+
 func TestCrashAfterPassesTheBackendsOwnError(t *testing.T) {
 	t.Parallel()
 	fb, _ := setup(t)

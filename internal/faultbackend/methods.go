@@ -91,6 +91,16 @@ func (b *Backend) GetIdempotency(ctx context.Context, key string) (backend.Idemp
 	return call(b, GetIdempotency, key, func() (backend.Idempotency, error) { return b.inner.GetIdempotency(ctx, key) })
 }
 
+// TakeLease is the TakeLease point.
+func (b *Backend) TakeLease(ctx context.Context, runID, owner string, now, until time.Time) error {
+	return do(b, TakeLease, runID, func() error { return b.inner.TakeLease(ctx, runID, owner, now, until) })
+}
+
+// ReleaseLease is the ReleaseLease point.
+func (b *Backend) ReleaseLease(ctx context.Context, runID, owner string) error {
+	return do(b, ReleaseLease, runID, func() error { return b.inner.ReleaseLease(ctx, runID, owner) })
+}
+
 // ListDue is the ListDue point.
 func (b *Backend) ListDue(ctx context.Context, q backend.DueQuery) ([]string, error) {
 	return call(b, ListDue, "", func() ([]string, error) { return b.inner.ListDue(ctx, q) })

@@ -73,6 +73,11 @@ type Run struct {
 	// LastError is the error of the latest. Commit replaces both.
 	Failures  int
 	LastError string
+	// LeaseOwner and LeaseUntil are the run's lease: the runner working on the run now, and
+	// when its hold lapses (see TakeLease). Zero when no runner holds it. Only TakeLease and
+	// ReleaseLease change them; CreateRun and Commit leave them alone.
+	LeaseOwner string
+	LeaseUntil time.Time
 }
 
 // Event is one entry of a run's history.
@@ -232,6 +237,20 @@ type Store interface {
 	// GetIdempotency returns the record stored under key, or ErrIdempotencyNotFound.
 	GetIdempotency(ctx context.Context, key string) (Idempotency, error)
 
+	// TakeLease makes owner the holder of the run's lease until until, when the lease is free,
+	// has lapsed (its LeaseUntil is not after now) or is owner's already (a renewal). Otherwise
+	// it stores nothing and fails with a *LeaseHeldError (matching ErrLeaseHeld) naming the
+	// holder. An unknown run fails with ErrRunNotFound; an empty owner, or an until that is not
+	// after now, with ErrInvalidLease. Drivers keep LeaseUntil to the millisecond (truncated).
+	//
+	// The lease serialises the runners of one run so that they do not fight; it is not what
+	// keeps history consistent (Commit's version check does that), so a runner that lost its
+	// lease without knowing cannot corrupt anything, only waste a turn.
+	TakeLease(ctx context.Context, runID, owner string, now, until time.Time) error
+	// ReleaseLease frees the run's lease when owner holds it. When another owner holds it, no
+	// one does, or the run does not exist, it does nothing and returns nil.
+	ReleaseLease(ctx context.Context, runID, owner string) error
+
 	// ListDue returns the IDs of runs that need a turn: runs whose DueAt is not zero and not
 	// after q.DueBefore, and runs with an inbox item whose CreatedAt is not after
 	// q.InboxBefore. Stuck runs are never listed, whatever their inbox holds. Each ID appears
@@ -312,7 +331,27 @@ var (
 	// ErrTooLarge reports a record or a commit over the Limits; nothing was written. A commit
 	// refused for its size matches ErrInvalidCommit too.
 	ErrTooLarge = errors.New("backend: too large for the store's limits")
+	// ErrLeaseHeld reports a TakeLease refused because another owner holds the lease; the
+	// error is a *LeaseHeldError.
+	ErrLeaseHeld = errors.New("backend: run lease held by another owner")
+	// ErrInvalidLease reports a malformed TakeLease (an empty owner, an expiry not in the
+	// future).
+	ErrInvalidLease = errors.New("backend: invalid lease request")
 )
+
+// LeaseHeldError reports the holder of a run's lease. It matches ErrLeaseHeld.
+type LeaseHeldError struct {
+	RunID string
+	Owner string
+	Until time.Time
+}
+
+func (e *LeaseHeldError) Error() string {
+	return fmt.Sprintf("backend: run %s is leased by %s until %s", e.RunID, e.Owner, e.Until.UTC().Format(time.RFC3339Nano))
+}
+
+// Is makes a *LeaseHeldError match ErrLeaseHeld.
+func (e *LeaseHeldError) Is(target error) bool { return target == ErrLeaseHeld }
 
 // TokenConflictError reports a token claim that failed because a live record holds the token.
 type TokenConflictError struct {

@@ -279,3 +279,28 @@ func TestResumeHandler(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "one", got, "delivered once")
 }
+
+// A batch holding several wakes of one run handles that run once: one Drive per run, and
+// every message acknowledged.
+func TestRunnerHandlesEachRunOncePerBatch(t *testing.T) {
+	t.Parallel()
+	s := setup(t)
+	ctx := t.Context()
+	a, err := workflow.Start(ctx, s.c, echo, struct{}{}, workflow.WithRunID("ra"))
+	require.NoError(t, err)
+	out, err := s.runner.Handle(ctx, sqsEvent(`{"runId":"ra"}`, `{"runId":"ra"}`, `{"runId":"ra"}`, `{"runId":"gone"}`, `{"runId":"ra"}`))
+	require.NoError(t, err)
+	require.Empty(t, out.(events.SQSEventResponse).BatchItemFailures)
+	st := s.runner.Stats()
+	require.EqualValues(t, 2, st.Wakes, "one wake handled per run of the batch, not per message")
+	require.EqualValues(t, 1, st.Turns)
+
+	_, err = s.c.ResumeHook(ctx, "echo", "hi")
+	require.NoError(t, err)
+	_, err = s.runner.Handle(ctx, sqsEvent(`{"runId":"ra"}`, `{"runId":"ra"}`))
+	require.NoError(t, err)
+	got, err := a.Result(ctx)
+	require.NoError(t, err)
+	require.Equal(t, "hi", got)
+	require.EqualValues(t, 3, s.runner.Stats().Wakes)
+}

@@ -86,59 +86,70 @@ func (r *Runner) Handle(ctx context.Context, raw json.RawMessage) (any, error) {
 	}
 }
 
-// HandleSQS runs a turn for each wake message, in order. A message whose turn fails, or that
-// the runner did not start before the deadline, is reported in BatchItemFailures so that SQS
-// redelivers it (the event source mapping must enable ReportBatchItemFailures). A malformed
-// message, and a wake (delayed or not) of a run that does not exist, is logged and dropped:
-// redelivering it would never help.
+// HandleSQS handles a batch of wake messages. The batch is grouped by run, and each run is
+// handled once however many of its wakes the batch holds (one per delivery, under a flood):
+// the runner takes the run's lease and turns it until it waits, unless another runner holds
+// it (which then covers these wakes) or it has nothing to do. A run whose handling fails, or
+// that the runner did not reach before the deadline, has all its messages reported in
+// BatchItemFailures so that SQS redelivers them (the event source mapping must enable
+// ReportBatchItemFailures). A malformed message, and a wake (delayed or not) of a run that
+// does not exist, is logged and dropped: redelivering it would never help.
 func (r *Runner) HandleSQS(ctx context.Context, ev events.SQSEvent) events.SQSEventResponse {
 	resp := events.SQSEventResponse{BatchItemFailures: []events.SQSBatchItemFailure{}}
-	fail := func(m events.SQSMessage) {
-		resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: m.MessageId})
-	}
-	done := map[string]bool{} // a batch may wake one run twice; one turn does for both
-	for i, m := range ev.Records {
-		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < r.margin {
-			for _, rest := range ev.Records[i:] {
-				fail(rest)
-			}
-			r.log.Warn("runner: deadline near, leaving messages for redelivery", "left", len(ev.Records)-i)
-			break
+	fail := func(ms ...events.SQSMessage) {
+		for _, m := range ms {
+			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: m.MessageId})
 		}
+	}
+	var order []string // runs in the order of their first wake
+	byRun := map[string][]events.SQSMessage{}
+	for _, m := range ev.Records {
 		runID, notBefore, err := r.decode(m.Body)
 		if err != nil {
 			r.log.Error("runner: dropping a malformed wake message", "message_id", m.MessageId, "error", err)
 			continue
 		}
 		if wait := notBefore.Sub(r.clock.Now()); wait > time.Second {
-			// SQS delays at most 15 minutes: chain the wake on, unless no such run exists,
-			// or a bogus wake would go round the queue until its time came.
-			if _, err := r.b.GetRun(ctx, runID); errors.Is(err, backend.ErrRunNotFound) {
-				r.log.Warn("runner: delayed wake for an unknown run dropped", "run_id", runID)
-				continue
-			}
-			if err := r.b.Enqueue(ctx, runID, wait); err != nil {
+			if err := r.redelay(ctx, runID, wait); err != nil {
 				r.log.Error("runner: re-delaying a wake", "run_id", runID, "error", err)
 				fail(m)
 			}
 			continue
 		}
-		if done[runID] {
-			continue
+		if _, ok := byRun[runID]; !ok {
+			order = append(order, runID)
+		}
+		byRun[runID] = append(byRun[runID], m)
+	}
+	for i, runID := range order {
+		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < r.margin {
+			for _, rest := range order[i:] {
+				fail(byRun[rest]...)
+			}
+			r.log.Warn("runner: deadline near, leaving runs for redelivery", "left", len(order)-i)
+			break
 		}
 		if err := r.w.RunTurn(ctx, runID); err != nil {
-			if errors.Is(err, workflow.ErrRunNotFound) {
-				r.log.Warn("runner: wake for an unknown run dropped", "run_id", runID)
-				continue
-			}
 			r.log.Error("runner: turn failed", "run_id", runID, "error", err)
-			fail(m)
-			continue
+			fail(byRun[runID]...)
 		}
-		done[runID] = true
 	}
 	return resp
 }
+
+// redelay chains a delayed wake on (SQS delays at most 15 minutes), unless no such run
+// exists, or a bogus wake would go round the queue until its time came.
+func (r *Runner) redelay(ctx context.Context, runID string, wait time.Duration) error {
+	if _, err := r.b.GetRun(ctx, runID); errors.Is(err, backend.ErrRunNotFound) {
+		r.log.Warn("runner: delayed wake for an unknown run dropped", "run_id", runID)
+		return nil
+	}
+	return r.b.Enqueue(ctx, runID, wait)
+}
+
+// Stats returns the counters of the runner's worker: wakes, coalesced wakes, turns,
+// conflicts, idle turns, commits.
+func (r *Runner) Stats() workflow.WorkerStats { return r.w.Stats() }
 
 func truncate(b []byte, n int) []byte {
 	if len(b) > n {

@@ -32,7 +32,28 @@ type WorkerOptions struct {
 	// at RetryBase (default 1s) and doubles up to 5 minutes.
 	StuckAfter int
 	RetryBase  time.Duration
+	// CheckpointEvery bounds how long the results of inline steps may wait to be committed:
+	// a turn commits after a step once this much time has passed since its last commit (or
+	// when much is pending), not after every step, and always before a step when the
+	// workflow created or disposed a hook or answered a webhook. Steps run at least once
+	// either way; a crash re-runs at most this much of them. Default 1s; negative commits
+	// after every step.
+	CheckpointEvery time.Duration
+	// LeaseTTL is how long a worker's hold on a run lasts without renewal. One worker (or
+	// runner Lambda) at a time works on a run; the others acknowledge its wakes, which the
+	// holder covers. A worker that dies holding a run delays it by at most LeaseTTL plus a
+	// sweep. Default 30s.
+	LeaseTTL time.Duration
+	// MaxHold is how long a worker keeps turning one run that always has more work before it
+	// lets go and queues the rest; default 1m.
+	MaxHold time.Duration
 }
+
+// WorkerStats counts what a worker did since it was made: wakes handled and coalesced (no
+// turn needed: another worker held the run, or it had nothing to do), turns and how many of
+// them lost a race, found nothing to do, replayed from the start or caught up a warm run, and
+// the commits and events they wrote.
+type WorkerStats = engine.Stats
 
 // Worker drains the wake queue and runs turns of the registered workflows. The embedded dev
 // server and tests run one in process; on AWS the runner Lambda runs turns instead.
@@ -54,6 +75,7 @@ func NewWorker(b Backend, r *Registry, opts WorkerOptions) *Worker {
 	eng := engine.New(b, er, engine.Options{
 		Clock: backend.ClockOf(b), Logger: opts.Logger, CacheSize: opts.CacheSize, BaseURL: opts.BaseURL,
 		StuckAfter: opts.StuckAfter, RetryBase: opts.RetryBase,
+		CheckpointEvery: opts.CheckpointEvery, LeaseTTL: opts.LeaseTTL, MaxHold: opts.MaxHold,
 	})
 	return &Worker{
 		reg: r,
@@ -72,15 +94,21 @@ func (w *Worker) Run(ctx context.Context) error {
 	return w.w.Run(ctx)
 }
 
-// RunTurn runs one turn of a run now, retrying at once when it races another turn, and
-// queues the run's next wake (a continuation, or a delayed wake for its next timer). It is
-// for hosts that receive wake messages themselves, like the runner Lambda and the test kit.
+// RunTurn handles one wake of a run now: unless another worker holds the run or it has
+// nothing to do, it takes the run's lease, runs the turns the run needs (retrying after a
+// short backoff when one races another worker's), lets go, and queues the run's next wake (a
+// continuation, or a delayed wake for its next timer). It is for hosts that receive wake
+// messages themselves, like the runner Lambda and the test kit. A nil error means the wake
+// may be acknowledged.
 func (w *Worker) RunTurn(ctx context.Context, runID string) error {
 	if err := w.reg.Err(); err != nil {
 		return err
 	}
-	return engine.TurnAndSchedule(ctx, w.eng, runID)
+	return w.eng.Drive(ctx, runID)
 }
+
+// Stats returns the worker's counters.
+func (w *Worker) Stats() WorkerStats { return w.eng.Stats() }
 
 // Sweep queues a wake for every run whose due time has passed, and for every run with an
 // inbox item older than grace, and returns how many it queued. Run sweeps every SweepEvery;

@@ -33,6 +33,14 @@ func testLostWakeIsSwept(t *testing.T, s *stack) {
 	tok := token("e2e-lost")
 	run := start(t, s, catalog.Collect, catalog.CollectInput{Token: tok, Count: 1})
 	s.awaitHook(t, tok)
+	// The runner that created the hook holds the run until its turn is over, and takes what
+	// arrives meanwhile itself, up to a last look after it lets go: the wake under test is
+	// lost once that invocation has returned (the event source hands batches over one at a
+	// time, so no batch in flight after the lease is free means it has).
+	require.Eventually(t, func() bool {
+		r, err := s.backend.GetRun(t.Context(), run.ID())
+		return err == nil && r.LeaseOwner == "" && r.Status == backend.StatusWaiting && s.events.idle()
+	}, 30*time.Second, 5*time.Millisecond, "the first turn never let go of the run")
 
 	_, err := s.crashingClient().ResumeHook(t.Context(), tok, "stranded")
 	require.NoError(t, err)

@@ -29,7 +29,12 @@ type eventSource struct {
 	runner   *function
 
 	batches, messages, failed atomic.Int64
+	// busy is set while the runner handles a batch; batches are handed over one at a time.
+	busy atomic.Bool
 }
+
+// idle reports whether no batch is being handled now.
+func (es *eventSource) idle() bool { return !es.busy.Load() }
 
 // startEventSource polls until the test ends.
 func startEventSource(t *testing.T, client *sqs.Client, queueURL, region string, runner *function) *eventSource {
@@ -79,7 +84,10 @@ func (es *eventSource) deliver(ctx context.Context, msgs []types.Message) {
 	es.batches.Add(1)
 	es.messages.Add(int64(len(msgs)))
 	var resp events.SQSEventResponse
-	if err := es.runner.invokeInto(ctx, es.event(msgs), &resp); err != nil {
+	es.busy.Store(true)
+	err := es.runner.invokeInto(ctx, es.event(msgs), &resp)
+	es.busy.Store(false)
+	if err != nil {
 		if ctx.Err() == nil {
 			es.t.Logf("SQS event source: the runner failed a batch of %d: %v", len(msgs), err)
 		}

@@ -42,7 +42,7 @@ type harness struct {
 	refused   []string            // keys of deliveries refused (the hook was gone)
 	callers   []*caller
 	turnErrs  int
-	lastSweep time.Time // driver only
+	lastSweep time.Time // driver only; on the fake clock, its time
 	// violations are the invariants broken so far (see invariants_test.go).
 	violations []string
 }
@@ -62,7 +62,8 @@ func newHarness(t *testing.T, st *store, name string) *harness {
 	h := &harness{
 		t: t, ctx: t.Context(), st: st, fb: fb, name: name, steps: map[string][]string{},
 		client: workflow.NewClient(fb, workflow.ClientOptions{BaseURL: baseURL}),
-		worker: workflow.NewWorker(fb, registry, workflow.WorkerOptions{Logger: discard, BaseURL: baseURL}),
+		// A short lease: a cell that crashes while holding a run waits for it to lapse.
+		worker: workflow.NewWorker(fb, registry, workflow.WorkerOptions{Logger: discard, BaseURL: baseURL, LeaseTTL: leaseTTL}),
 	}
 	h.hook = webhook.NewHandler(h.client, webhook.Options{Logger: discard})
 	t.Cleanup(h.worker.Close)
@@ -126,14 +127,27 @@ func (h *harness) until(what string, cond func() bool) {
 	}
 }
 
-// sweep runs the sweeper, as a worker does every SweepEvery: on the fake clock every time
-// the queue is empty, on the endpoint at most every sweepEvery (a sweep is a query), and
+// leaseTTL is the workers' lease on a run; fakeSweepEvery spaces sweeps on the fake clock.
+const (
+	leaseTTL       = 2 * time.Second
+	fakeSweepEvery = time.Second
+)
+
+// sweep runs the sweeper, as a worker does every SweepEvery: on the fake clock at most every
+// fakeSweepEvery of its time (wait moves the clock on to the next sweep when a run is due but
+// nothing else can happen: a run held by a lease that a crash left behind is woken again only
+// once the lease lapses), on the endpoint at most every sweepEvery (a sweep is a query), and
 // returns how many runs it woke.
 func (h *harness) sweep() int {
-	if h.st.sweepEvery > 0 && time.Since(h.lastSweep) < h.st.sweepEvery {
+	now := time.Now()
+	every := h.st.sweepEvery
+	if h.st.clock != nil {
+		now, every = h.st.clock.Now(), fakeSweepEvery
+	}
+	if !h.lastSweep.IsZero() && now.Sub(h.lastSweep) < every {
 		return 0
 	}
-	h.lastSweep = time.Now()
+	h.lastSweep = now
 	n, _ := h.worker.Sweep(h.ctx, 0)
 	return n
 }
@@ -148,6 +162,9 @@ func (h *harness) idle() { h.until("idle", func() bool { return true }) }
 func (h *harness) wait() bool {
 	if h.st.clock != nil {
 		next, ok := h.nextDue()
+		if ok && !next.After(h.st.clock.Now()) {
+			next = h.lastSweep.Add(fakeSweepEvery) // due now: only the next sweep wakes it
+		}
 		if ok && next.After(h.st.clock.Now()) {
 			h.st.clock.advanceTo(next)
 			return true
@@ -165,11 +182,21 @@ func (h *harness) nextDue() (time.Time, bool) {
 	next, ok := h.st.mem.NextVisible()
 	for _, id := range h.runIDs() {
 		run, err := h.st.b.GetRun(h.ctx, id)
-		if err != nil || run.DueAt.IsZero() || run.Status == backend.StatusStuck {
+		if err != nil || run.Status == backend.StatusStuck {
 			continue
 		}
-		if !ok || run.DueAt.Before(next) {
+		if run.LeaseOwner != "" && (!ok || run.LeaseUntil.Before(next)) {
+			next, ok = run.LeaseUntil, true // a lease a crash left behind lapses
+		}
+		if !run.DueAt.IsZero() && (!ok || run.DueAt.Before(next)) {
 			next, ok = run.DueAt, true
+		}
+	}
+	// A run with an inbox item but no wake (its wake was lost) waits for the next sweep.
+	if now := h.st.clock.Now(); !ok || next.After(now) {
+		due, err := h.st.b.ListDue(h.ctx, backend.DueQuery{DueBefore: now, InboxBefore: now})
+		if sweep := h.lastSweep.Add(fakeSweepEvery); err == nil && len(due) > 0 && (!ok || sweep.Before(next)) {
+			next, ok = sweep, true
 		}
 	}
 	return next, ok

@@ -77,9 +77,13 @@ func TestSweepReachesEveryDueRun(t *testing.T) {
 	})
 }
 
+// napFor is long enough that the first turn's runner, which takes a timer that comes due while
+// it holds the run, is done before it passes.
+const napFor = 3 * time.Second
+
 // nap sleeps briefly.
 var nap = workflow.Define("nap", func(ctx workflow.Context, _ struct{}) (string, error) {
-	if err := workflow.Sleep(ctx, 300*time.Millisecond); err != nil {
+	if err := workflow.Sleep(ctx, napFor); err != nil {
 		return "", err
 	}
 	return "rested", nil
@@ -103,7 +107,7 @@ func TestSweepGraceDoesNotDelayTimers(t *testing.T) {
 		require.NoError(t, b.Ack(ctx, msgs...))
 
 		// Lose the timer's wake: once the timer has passed, take every message without a turn.
-		time.Sleep(1500 * time.Millisecond)
+		time.Sleep(napFor + 500*time.Millisecond)
 		for {
 			msgs, err := b.Receive(ctx, 10, 0)
 			require.NoError(t, err)

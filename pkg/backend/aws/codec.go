@@ -30,7 +30,7 @@ const (
 	attrDueAt         = "dueAt"
 	attrTokens        = "tokens"    // run: the live tokens it holds (SS)
 	attrInboxDone     = "inboxDone" // run: consumed inbox items not yet deleted (SS)
-	attrLease         = "lease"     // run: the commit that may pre-write events (S)
+	attrLease         = "lease"     // run: the commit lease, of a large commit pre-writing events (S)
 	attrSeq           = "seq"
 	attrEventType     = "eventType"
 	attrCorrelationID = "correlationId"
@@ -44,9 +44,11 @@ const (
 	attrDeliveries    = "deliveries"
 	attrExpiresAt     = "expiresAt"
 	attrKey           = "key"
-	attrBody          = "body"      // event, inbox: the binary attachment (B)
-	attrFailures      = "failures"  // run: failed turns in a row (N)
-	attrLastError     = "lastError" // run: the latest failed turn's error (S)
+	attrBody          = "body"       // event, inbox: the binary attachment (B)
+	attrFailures      = "failures"   // run: failed turns in a row (N)
+	attrLastError     = "lastError"  // run: the latest failed turn's error (S)
+	attrLeaseOwner    = "leaseOwner" // run: who holds the run lease (not the commit lease) (S)
+	attrLeaseUntil    = "leaseUntil" // run: when the run lease lapses, ms since the epoch (N)
 )
 
 // Values of attrRecord.
@@ -189,6 +191,15 @@ func (d *decoder) time(name string) time.Time {
 	return t
 }
 
+// millis reads a time stored as a number of ms since the epoch, in UTC; an absent
+// attribute gives the zero time.
+func (d *decoder) millis(name string) time.Time {
+	if _, ok := d.m[name]; !ok {
+		return time.Time{}
+	}
+	return time.UnixMilli(d.num(name)).UTC()
+}
+
 // ---- runs ----
 
 // runRecord is a run item: the run and the driver's bookkeeping on it.
@@ -196,10 +207,11 @@ type runRecord struct {
 	backend.Run
 	tokens    []string // live tokens held by the run
 	inboxDone []string // inbox items consumed by a commit and not yet deleted
-	lease     string   // the large commit allowed to pre-write events, if any
+	lease     string   // the commit lease: the large commit allowed to pre-write events, if any
 }
 
-// encodeRun returns the item of a run as CreateRun stores it.
+// encodeRun returns the item of a run as CreateRun stores it (CreateRun clears the run
+// lease first; a commit encodes the lease it read only to count its size).
 func encodeRun(r backend.Run) (item, error) {
 	m := item{
 		AttrPK:      str(runPK(r.ID)),
@@ -230,6 +242,10 @@ func encodeRun(r backend.Run) (item, error) {
 		m[attrFailures] = num(int64(r.Failures))
 	}
 	putStr(m, attrLastError, r.LastError)
+	putStr(m, attrLeaseOwner, r.LeaseOwner)
+	if !r.LeaseUntil.IsZero() {
+		m[attrLeaseUntil] = num(r.LeaseUntil.UnixMilli())
+	}
 	return m, nil
 }
 
@@ -243,19 +259,21 @@ func decodeRun(m item) (runRecord, error) {
 	d := decoder{m: m}
 	r := runRecord{
 		Run: backend.Run{
-			ID:        getStr(m, attrRunID),
-			Workflow:  getStr(m, attrWorkflow),
-			Status:    backend.RunStatus(getStr(m, attrStatus)),
-			Input:     getJSON(m, attrInput),
-			Output:    getJSON(m, attrOutput),
-			Error:     getJSON(m, attrError),
-			Version:   d.num(attrVersion),
-			LastSeq:   d.num(attrLastSeq),
-			CreatedAt: d.time(attrCreatedAt),
-			UpdatedAt: d.time(attrUpdatedAt),
-			DueAt:     d.time(attrDueAt),
-			Failures:  int(d.num(attrFailures)),
-			LastError: getStr(m, attrLastError),
+			ID:         getStr(m, attrRunID),
+			Workflow:   getStr(m, attrWorkflow),
+			Status:     backend.RunStatus(getStr(m, attrStatus)),
+			Input:      getJSON(m, attrInput),
+			Output:     getJSON(m, attrOutput),
+			Error:      getJSON(m, attrError),
+			Version:    d.num(attrVersion),
+			LastSeq:    d.num(attrLastSeq),
+			CreatedAt:  d.time(attrCreatedAt),
+			UpdatedAt:  d.time(attrUpdatedAt),
+			DueAt:      d.time(attrDueAt),
+			Failures:   int(d.num(attrFailures)),
+			LastError:  getStr(m, attrLastError),
+			LeaseOwner: getStr(m, attrLeaseOwner),
+			LeaseUntil: d.millis(attrLeaseUntil),
 		},
 		tokens:    getSet(m, attrTokens),
 		inboxDone: getSet(m, attrInboxDone),

@@ -2,6 +2,7 @@ package aws
 
 import (
 	"encoding/json"
+	"strconv"
 	"testing"
 	"time"
 
@@ -49,6 +50,31 @@ func TestRunRoundTrip(t *testing.T) {
 	require.True(t, got.DueAt.IsZero())
 	require.Nil(t, got.Input)
 	require.Nil(t, got.Output)
+}
+
+// The run lease is kept as an owner and a number of ms: the expiry comes back truncated to the
+// millisecond, in UTC; a run without a lease has neither attribute.
+func TestRunLeaseRoundTrip(t *testing.T) {
+	t.Parallel()
+	run := backend.Run{ID: "r", Version: 2, LeaseOwner: "worker-1", LeaseUntil: at}
+	m, err := encodeRun(run)
+	require.NoError(t, err)
+	require.Equal(t, "worker-1", getStr(m, attrLeaseOwner))
+	require.Equal(t, &types.AttributeValueMemberN{Value: strconv.FormatInt(at.UnixMilli(), 10)}, m[attrLeaseUntil])
+	got, err := decodeRun(m)
+	require.NoError(t, err)
+	require.Equal(t, "worker-1", got.LeaseOwner)
+	require.Equal(t, at.Truncate(time.Millisecond).UTC(), got.LeaseUntil)
+	require.Empty(t, got.lease, "the run lease is not the commit lease")
+
+	m, err = encodeRun(backend.Run{ID: "r"})
+	require.NoError(t, err)
+	require.NotContains(t, m, attrLeaseOwner)
+	require.NotContains(t, m, attrLeaseUntil)
+	got, err = decodeRun(m)
+	require.NoError(t, err)
+	require.Empty(t, got.LeaseOwner)
+	require.True(t, got.LeaseUntil.IsZero())
 }
 
 func requireSameRun(t *testing.T, want, got backend.Run) {
@@ -153,4 +179,9 @@ func TestDecodeBadAttributes(t *testing.T) {
 	m[attrVersion] = &types.AttributeValueMemberN{Value: "1.5"}
 	_, err = decodeRun(m)
 	require.ErrorContains(t, err, attrVersion)
+	m, err = encodeRun(backend.Run{ID: "r"})
+	require.NoError(t, err)
+	m[attrLeaseUntil] = &types.AttributeValueMemberN{Value: "soon"}
+	_, err = decodeRun(m)
+	require.ErrorContains(t, err, attrLeaseUntil)
 }

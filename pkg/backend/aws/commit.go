@@ -31,9 +31,10 @@ import (
 //     them: ListEvents reads LastSeq first and returns events up to it only. Event puts are
 //     unconditional, so leftovers of a failed commit above LastSeq are simply overwritten by
 //     the next commit that gets there.
-//   - Pre-writes hold a lease: the commit first sets a random lease ID on the run record
-//     (condition: the version read), and every pre-write transaction checks that the record
-//     still has that lease and version. The final transaction checks both and removes the
+//   - Pre-writes hold a commit lease (attribute lease; not the run lease of TakeLease, which
+//     a commit neither checks nor changes): the commit first sets a random lease ID on the run
+//     record (condition: the version read), and every pre-write transaction checks that the
+//     record still has that lease and version. The final transaction checks both and removes the
 //     lease, and every commit removes it, so once another commit at the same version takes
 //     the lease or any commit lands, a pre-writer's next transaction fails: two committers at
 //     one version can never mix their events under the winner's LastSeq. A commit whose final
@@ -390,8 +391,10 @@ type finalTx struct {
 }
 
 // final returns the final transaction of the plan: the run update (conditional on the
-// version, and on the lease when events were pre-written), claims, releases, responses, the
-// inbox deletes that fit, and the last events.
+// version, and on the commit lease when events were pre-written), claims, releases,
+// responses, the inbox deletes that fit, and the last events. The run update sets and
+// removes the attributes it names only, so the run lease (attrLeaseOwner, attrLeaseUntil)
+// stays as TakeLease left it, even when it changed since the run was read.
 func (w *commitWrites) final(p commitPlan, lease string) (finalTx, error) {
 	c := w.c
 	var e expr

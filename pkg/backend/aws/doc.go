@@ -13,7 +13,7 @@
 // uses the exported constants):
 //
 //	record       pk                      sk                 notes
-//	run          RUN#<runId>             META               fields, version, lastSeq, token set; in IndexDue while DueAt is set
+//	run          RUN#<runId>             META               fields, version, lastSeq, token set, run lease; in IndexDue while DueAt is set
 //	event        RUN#<runId>             EVT#<seq, 20 digits>
 //	inbox item   RUN#<runId>             INB#<itemId>       in IndexDue from its CreatedAt
 //	token        TOKEN#<token>           META               runId, hookId, kind, data, deliveries

@@ -15,17 +15,18 @@ import (
 	"github.com/hookflow/hookflow/pkg/backend"
 )
 
-// The lease of a large commit: see "How a commit is written" in commit.go.
+// The commit lease of a large commit: see "How a commit is written" in commit.go. It is not
+// the run lease of TakeLease (runlease.go), which lives in attributes of its own.
 
-// newLeaseID returns a random lease ID.
+// newLeaseID returns a random commit lease ID.
 func newLeaseID() string {
 	var buf [16]byte
 	_, _ = rand.Read(buf[:]) // crypto/rand.Read never fails
 	return hex.EncodeToString(buf[:])
 }
 
-// acquireLease sets lease on the run record if it is still at c.Version, taking the lease
-// over from any other commit at that version.
+// acquireLease sets the commit lease on the run record if it is still at c.Version, taking
+// the lease over from any other commit at that version.
 func (b *Backend) acquireLease(ctx context.Context, c backend.Commit, lease string) error {
 	var e expr
 	upd := "SET " + e.n(attrLease) + " = " + e.v(str(lease))

@@ -40,7 +40,7 @@ func checkRunID(id string) error {
 // and so on, in one transaction; an empty or over-long run ID, misnumbered events, or more
 // first events than one transaction holds (about 99) give an error matching
 // backend.ErrInvalidCommit. If the run exists it returns the stored run and an error matching
-// backend.ErrRunExists.
+// backend.ErrRunExists. The run is stored without a lease, whatever run says.
 func (b *Backend) CreateRun(ctx context.Context, run backend.Run, first []backend.Event) (backend.Run, error) {
 	if err := b.check(ctx); err != nil {
 		return backend.Run{}, err
@@ -54,6 +54,7 @@ func (b *Backend) CreateRun(ctx context.Context, run backend.Run, first []backen
 	stored := run
 	stored.Version = 1
 	stored.LastSeq = int64(len(first))
+	stored.LeaseOwner, stored.LeaseUntil = "", time.Time{} // only TakeLease sets the lease
 
 	runItem, err := encodeRun(stored)
 	if err == nil {

@@ -29,18 +29,19 @@
 // Run it with the race detector: go test -race ./pkg/backend/...
 //
 // The subtests are grouped by concept (Run, Events, Commit, Tokens, Inbox, Idempotency,
-// Responses, Due, Stuck, Limits, Attachments, Queue, Concurrency) and all run in parallel;
-// select some with -run, for example -run 'TestConformance/Tokens/'. The queue tests wait on
-// real time and dominate the run time of an in-memory driver (a few seconds); the Limits tests
-// write records near DynamoDB's 400 KB limit and commits of hundreds of events and inbox
-// deletes, which dominate on an emulator. The others write only a few records each.
+// Responses, Due, Stuck, Lease, Limits, Attachments, Queue, Concurrency) and all run in
+// parallel; select some with -run, for example -run 'TestConformance/Tokens/'. The queue tests
+// wait on real time and dominate the run time of an in-memory driver (a few seconds); the
+// Limits tests write records near DynamoDB's 400 KB limit and commits of hundreds of events
+// and inbox deletes, which dominate on an emulator. The others write only a few records each.
 //
 // What the suite assumes of a driver, beyond the contract:
 //
 //   - Times keep at least millisecond precision; the suite feeds UTC times truncated to the
-//     millisecond and compares at that precision, in any location. ExpiresAt hints are fed in
-//     whole seconds so that they may be kept as a TTL in epoch seconds. A zero time (DueAt
-//     never) must come back zero.
+//     millisecond (but for one lease expiry, which TakeLease must truncate itself) and
+//     compares at that precision, in any location. ExpiresAt hints are fed in whole seconds
+//     so that they may be kept as a TTL in epoch seconds. A zero time (DueAt never) must come
+//     back zero.
 //   - JSON values may be re-encoded: they are compared semantically, and an absent value
 //     (nil, empty or JSON null) matches any absent value.
 //   - A driver sizes records as DynamoDB does (attribute names and values) with attribute

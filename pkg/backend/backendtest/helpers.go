@@ -140,6 +140,8 @@ func requireRun(t *testing.T, want, got backend.Run, what string) {
 	requireTime(t, want.DueAt, got.DueAt, what+": DueAt")
 	require.Equalf(t, want.Failures, got.Failures, "%s: Failures", what)
 	require.Equalf(t, want.LastError, got.LastError, "%s: LastError", what)
+	require.Equalf(t, want.LeaseOwner, got.LeaseOwner, "%s: LeaseOwner", what)
+	requireTime(t, want.LeaseUntil, got.LeaseUntil, what+": LeaseUntil")
 }
 
 func requireEvents(t *testing.T, want, got []backend.Event, what string) {

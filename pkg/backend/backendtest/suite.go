@@ -31,6 +31,7 @@ func Run(t *testing.T, newBackend func(t *testing.T) backend.Backend) {
 		{"Responses", responseTests()},
 		{"Due", dueTests()},
 		{"Stuck", stuckTests()},
+		{"Lease", leaseTests()},
 		{"Limits", limitTests()},
 		{"Attachments", attachmentTests()},
 		{"Queue", queueTests()},

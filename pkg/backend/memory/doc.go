@@ -8,9 +8,11 @@
 // the contract written in package backend and passes the conformance suite in
 // pkg/backend/backendtest. Driver specific behaviour:
 //
-//   - All state sits behind mutexes; every conditional write (Commit, CreateRun, PutInbox) is
-//     checked and applied under one lock, and, when persisted, written in one bbolt
-//     transaction before memory is changed, so a failed call changes nothing.
+//   - All state sits behind mutexes; every conditional write (Commit, CreateRun, PutInbox,
+//     TakeLease, ReleaseLease) is checked and applied under one lock, and, when persisted,
+//     written in one bbolt transaction before memory is changed, so a failed call changes
+//     nothing. The run lease is kept on the run record, its expiry truncated to the
+//     millisecond as DynamoDB keeps it, and persisted with it.
 //   - It is as strict as DynamoDB: it refuses, with backend.ErrTooLarge, what the Limits of
 //     package backend refuse (records over backend.MaxItemBytes, commits with more than
 //     backend.MaxSideItems side items or side items over backend.MaxTransactionBytes, first

@@ -24,6 +24,9 @@ type runRecord struct {
 	DueAt     time.Time         `json:"dueAt"`
 	Failures  int               `json:"failures,omitempty"`
 	LastError string            `json:"lastError,omitempty"`
+	// The run lease; files written before it existed load with none.
+	LeaseOwner string    `json:"leaseOwner,omitempty"`
+	LeaseUntil time.Time `json:"leaseUntil,omitzero"`
 }
 
 func newRunRecord(r backend.Run) runRecord {
@@ -33,6 +36,7 @@ func newRunRecord(r backend.Run) runRecord {
 		Version: r.Version, LastSeq: r.LastSeq,
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, DueAt: r.DueAt,
 		Failures: r.Failures, LastError: r.LastError,
+		LeaseOwner: r.LeaseOwner, LeaseUntil: r.LeaseUntil,
 	}
 }
 
@@ -43,6 +47,7 @@ func (r runRecord) run() backend.Run {
 		Version: r.Version, LastSeq: r.LastSeq,
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, DueAt: r.DueAt,
 		Failures: r.Failures, LastError: r.LastError,
+		LeaseOwner: r.LeaseOwner, LeaseUntil: r.LeaseUntil,
 	}
 }
 

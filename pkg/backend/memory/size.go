@@ -16,13 +16,15 @@ import (
 // digits plus one, binary by its raw length, with the keys, the due index attributes and the
 // bookkeeping of that driver. The estimate is never smaller than the AWS driver's for the same
 // record: it counts long keys whole where that driver hashes them, a JSON null where it leaves
-// one out, and the lease a large commit sets on the run. (The run's set of consumed inbox items
-// that a very large commit keeps for a moment is not counted.)
+// one out, and the commit lease a large commit sets on the run for a moment (the run lease of
+// TakeLease is another thing, counted as the run carries it). (The run's set of consumed inbox
+// items that a very large commit keeps for a moment is not counted.)
 
 // Attribute names and key parts of the AWS driver's items.
 const (
-	keyAttrs  = len("pk") + len("sk") + len("record")
-	dueAttrs  = len("gsi1pk") + len("DUE#0") + len("gsi1sk") + 15 + len("#") // + the run ID
+	keyAttrs = len("pk") + len("sk") + len("record")
+	dueAttrs = len("gsi1pk") + len("DUE#0") + len("gsi1sk") + 15 + len("#") // + the run ID
+	// leaseAttr is the commit lease: a random ID of 32 hex digits.
 	leaseAttr = len("lease") + 32
 )
 
@@ -84,6 +86,10 @@ func runSize(r backend.Run, tokens int) int {
 		s.num("failures", int64(r.Failures))
 	}
 	s.str("lastError", r.LastError)
+	s.str("leaseOwner", r.LeaseOwner)
+	if !r.LeaseUntil.IsZero() {
+		s.num("leaseUntil", r.LeaseUntil.UnixMilli())
+	}
 	if tokens > 0 {
 		s += size(len("tokens") + tokens)
 	}

@@ -15,12 +15,14 @@ import (
 
 // The estimates of ordinary records, next to what the AWS driver's itemSize gives for the
 // items it makes of them (measured with that driver when these were written). The estimate
-// may exceed it (the run's lease, an 11-digit TTL) but never fall below it.
+// may exceed it (the run's commit lease, an 11-digit TTL) but never fall below it.
 func TestSizesFollowTheAWSLayout(t *testing.T) {
 	t.Parallel()
 	at := time.Date(2026, 1, 2, 3, 4, 5, 6e6, time.UTC)
 	run := backend.Run{ID: "run-1", Workflow: "wf", Status: backend.StatusWaiting, Input: json.RawMessage(`{"a":1}`),
 		Version: 3, LastSeq: 12, CreatedAt: at, UpdatedAt: at, DueAt: at, Failures: 2, LastError: "boom"}
+	leased := run
+	leased.LeaseOwner, leased.LeaseUntil = "worker-1", at.Add(time.Minute)
 	event := backend.Event{Seq: 7, Type: "step", CorrelationID: "c", Data: json.RawMessage(`{"x":1}`), Body: []byte{1, 2}, CreatedAt: at}
 	item := backend.InboxItem{ID: "01KBH3W7W0TZ3KQ0C3V5QF7Y2M", RunID: "run-1", Kind: "hook", Token: "tok", HookID: "h",
 		Payload: json.RawMessage(`{}`), CreatedAt: at}
@@ -34,6 +36,7 @@ func TestSizesFollowTheAWSLayout(t *testing.T) {
 		allowance int
 	}{
 		{"run", runSize(run, 0), 246, leaseAttr},
+		{"leased run", runSize(leased, 0), 288, leaseAttr},
 		{"event", eventSize("run-1", event), 130, 0},
 		{"inbox item", itemSize(item), 195, 0},
 		{"inbox item without an ID", itemSize(backend.InboxItem{RunID: "run-1", Kind: "hook", Token: "tok", HookID: "h",
@@ -107,4 +110,35 @@ func TestRunRecordCountsItsTokens(t *testing.T) {
 	require.NoError(t, commit(b, 2, name('b'), name('a')), "a release makes room for a claim")
 	require.NoError(t, commit(b, 3, "", name('b')))
 	require.NoError(t, commit(b, 4, name('c'), "never-held"), "a release of a token the run does not hold is fine")
+}
+
+// The run lease counts in the run record, as on DynamoDB: a lease that would take the record
+// over the limit is refused and stores nothing, and a commit counts the lease it keeps.
+func TestRunRecordCountsItsLease(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	b := New()
+	defer func() { require.NoError(t, b.Close()) }()
+
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	run := backend.Run{ID: "r", Workflow: "wf", Status: backend.StatusWaiting, Input: json.RawMessage(`""`), CreatedAt: at, UpdatedAt: at}
+	after := run
+	after.Version = 1
+	pad := backend.MaxItemBytes - 100 - runSize(after, 0)
+	run.Input = json.RawMessage(`"` + strings.Repeat("x", pad) + `"`)
+	_, err := b.CreateRun(ctx, run, nil)
+	require.NoError(t, err)
+
+	err = b.TakeLease(ctx, "r", strings.Repeat("w", 100), at, at.Add(time.Minute))
+	require.ErrorIs(t, err, backend.ErrTooLarge, "a lease of 100 bytes and more does not fit")
+	got, err := b.GetRun(ctx, "r")
+	require.NoError(t, err)
+	require.Empty(t, got.LeaseOwner)
+
+	require.NoError(t, b.TakeLease(ctx, "r", "worker-1", at, at.Add(time.Minute)), "a short one does")
+	err = b.Commit(ctx, backend.Commit{RunID: "r", Version: 1, Status: backend.StatusWaiting, Now: at, LastError: strings.Repeat("e", 60)})
+	require.ErrorIs(t, err, backend.ErrTooLarge, "the commit counts the lease the run keeps")
+	require.NoError(t, b.ReleaseLease(ctx, "r", "worker-1"))
+	require.NoError(t, b.Commit(ctx, backend.Commit{RunID: "r", Version: 1, Status: backend.StatusWaiting, Now: at, LastError: strings.Repeat("e", 60)}),
+		"without the lease it fits")
 }

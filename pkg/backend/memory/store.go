@@ -38,7 +38,7 @@ func checkSeq(events []backend.Event, last int64) error {
 // backend.MaxItemBytes and first events that do not fit one transaction with the run (more
 // than backend.MaxTransactionItems-1, or backend.MaxTransactionBytes in all). If the run
 // exists, it returns the stored run and an error matching backend.ErrRunExists. The stored run
-// is returned.
+// is returned, with no lease whatever run says.
 func (b *Backend) CreateRun(ctx context.Context, run backend.Run, first []backend.Event) (backend.Run, error) {
 	if err := ctx.Err(); err != nil {
 		return backend.Run{}, err
@@ -52,6 +52,7 @@ func (b *Backend) CreateRun(ctx context.Context, run backend.Run, first []backen
 	stored := cloneRun(run)
 	stored.Version = 1
 	stored.LastSeq = int64(len(first))
+	stored.LeaseOwner, stored.LeaseUntil = "", time.Time{} // only TakeLease sets the lease
 	if err := checkCreate(stored, first); err != nil {
 		return backend.Run{}, fmt.Errorf("memory: create run %q: %w: %w", run.ID, err, backend.ErrInvalidCommit)
 	}
@@ -161,7 +162,7 @@ func validateCommit(c backend.Commit) error {
 // (*backend.TokenConflictError, also when one commit claims a token twice). Events and inbox
 // deletes are not limited in number. Claims and releases are both judged against the state
 // before the commit. A claimed token with an empty RunID is stored with c.RunID, and one with
-// a zero CreatedAt with c.Now.
+// a zero CreatedAt with c.Now. The run's lease is left as it is, and counts in its size.
 func (b *Backend) Commit(ctx context.Context, c backend.Commit) error {
 	if err := ctx.Err(); err != nil {
 		return err

@@ -1,0 +1,253 @@
+package engine
+
+import (
+	"context"
+	crand "crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/hookflow/hookflow/pkg/backend"
+)
+
+// Single flight per run.
+//
+// Wakes come one per delivery, timer and continuation, and on AWS several runners take them
+// at once. Racing turns of one run are safe (Commit's version check lets one win) but costly:
+// the losers replay and retry, and under a flood they can keep taking large commits from each
+// other for ever. So a wake is handled by Drive, which lets one runner work on a run at a time:
+//
+//  1. It reads the run. If another runner holds the run's lease, or the run has nothing to
+//     do (not due, empty inbox), the wake is acknowledged without a turn: it is coalesced.
+//  2. Otherwise it takes the lease (a conditional write: free, lapsed or its own) and turns
+//     the run until the run waits or ends, renewing the lease while it works.
+//  3. It releases the lease, then reads the run again; if work arrived meanwhile (a payload
+//     whose wake another runner coalesced), it takes the lease again and goes on.
+//
+// Why a coalesced wake is never lost: a wake is sent after its payload is stored. A runner
+// that coalesces it saw the lease held after the payload was stored, so the holder releases
+// after that, and its read in step 3 comes later still and sees the payload (inbox reads are
+// strongly consistent), unless a turn moved it already. The same holds for a timer: the run's
+// due time is read in step 3. A runner that dies holding the lease stops renewing it; the
+// lease lapses after LeaseTTL and the sweeper, which wakes runs with a passed due time or an
+// old inbox item, brings the run to a runner that can take it.
+//
+// The lease is an optimisation, never the guard of history: a runner that lost its lease
+// without noticing (paused past LeaseTTL) can only fail its next commit on the version.
+
+// Defaults of single flight and commit grouping.
+const (
+	DefaultLeaseTTL        = 30 * time.Second
+	minLeaseTTL            = 100 * time.Millisecond // drivers keep expiries to the millisecond
+	DefaultMaxHold         = time.Minute
+	DefaultCheckpointEvery = time.Second
+	// wakeSlack: a wake for a run whose due time is this close is re-queued for that time
+	// rather than dropped (queue delays and clocks are not exact).
+	wakeSlack = 2 * time.Second
+	// turnAttempts bounds the retries of a turn that lost a race; conflictBackoff is the base
+	// of their jittered, doubling delay.
+	turnAttempts    = 5
+	conflictBackoff = 20 * time.Millisecond
+	// holdRounds bounds how often one Drive takes the lease again for work that arrived as it
+	// let go; past it the work goes back to the queue.
+	holdRounds = 3
+)
+
+// newOwnerID returns a random ID for an engine; its leases are named after it.
+func newOwnerID() string {
+	var buf [8]byte
+	_, _ = crand.Read(buf[:]) // crypto/rand.Read never fails
+	return "engine-" + hex.EncodeToString(buf[:])
+}
+
+// Drive handles one wake of runID: it runs the turns the run needs now, unless another runner
+// holds the run or there is nothing to do (see the comment above), and queues the run's next
+// wake. A nil error means the wake may be acknowledged: also when the run does not exist, and
+// when a turn failed but the failure was recorded and a retry scheduled (see
+// TurnAndSchedule). An error means the wake should be delivered again.
+func (e *Engine) Drive(ctx context.Context, runID string) error {
+	e.stats.wakes.Add(1)
+	run, err := e.b.GetRun(ctx, runID)
+	switch {
+	case errors.Is(err, backend.ErrRunNotFound):
+		e.logger.Warn("wake for an unknown run dropped", "run_id", runID)
+		return nil
+	case err != nil:
+		return err
+	case run.Status.Terminal():
+		// A cancel request that slipped in as the run ended: the turn drops it.
+		return TurnAndSchedule(ctx, e, runID)
+	}
+	work, err := e.hasWork(ctx, run)
+	if err != nil {
+		return err
+	}
+	if !work {
+		e.stats.coalesced.Add(1)
+		return nil
+	}
+	return e.hold(ctx, runID)
+}
+
+// hasWork reports whether run needs a turn from this engine now: it is not stuck, not held
+// by another runner, and due or has an inbox item. A wake that comes a little before the
+// run's due time is queued again for it.
+func (e *Engine) hasWork(ctx context.Context, run backend.Run) (bool, error) {
+	now := e.clock.Now()
+	switch {
+	case run.Status.Terminal(), run.Status == backend.StatusStuck:
+		return false, nil
+	case run.LeaseOwner != "" && run.LeaseUntil.After(now):
+		return false, nil
+	case !run.DueAt.IsZero() && !run.DueAt.After(now):
+		return true, nil
+	}
+	items, err := e.b.ListInbox(ctx, run.ID, 1)
+	if err != nil || len(items) > 0 {
+		return len(items) > 0, err
+	}
+	if wait := run.DueAt.Sub(now); !run.DueAt.IsZero() && wait < wakeSlack {
+		if err := e.b.Enqueue(ctx, run.ID, wait); err != nil {
+			return false, err
+		}
+	}
+	return false, nil
+}
+
+// hold takes the run's lease and turns the run until it has no work left, letting go and
+// checking again as the comment above says.
+func (e *Engine) hold(ctx context.Context, runID string) error {
+	// One owner per hold, not per engine: two wakes of one run handled at once by one engine
+	// must not both pass the lease as its renewal.
+	owner := fmt.Sprintf("%s/%d", e.owner, e.holds.Add(1))
+	for round := 0; ; round++ {
+		now := e.clock.Now()
+		err := e.b.TakeLease(ctx, runID, owner, now, now.Add(e.opts.LeaseTTL))
+		switch {
+		case errors.Is(err, backend.ErrLeaseHeld):
+			if round == 0 {
+				e.stats.coalesced.Add(1)
+			}
+			return nil // the holder sees what this wake announced
+		case errors.Is(err, backend.ErrRunNotFound):
+			return nil
+		case errors.Is(err, backend.ErrTooLarge) && round == 0:
+			// A run record so close to the item limit that the lease does not fit: turn it
+			// without one (the version check still guards it) rather than never.
+			e.logger.Warn("run record too large for a lease; turning without one", "run_id", runID)
+			return TurnAndSchedule(ctx, e, runID)
+		case err != nil:
+			e.release(ctx, runID, owner) // the write may have landed: do not leave it behind
+			return err
+		}
+		failed, err := e.drain(ctx, runID, owner)
+		e.release(ctx, runID, owner)
+		if err != nil || failed {
+			return err // a failed turn scheduled its own retry
+		}
+		run, err := e.b.GetRun(ctx, runID)
+		if err != nil {
+			return err
+		}
+		work, err := e.hasWork(ctx, run)
+		if err != nil || !work {
+			return err
+		}
+		if round+1 >= holdRounds {
+			return e.b.Enqueue(ctx, runID, 0)
+		}
+	}
+}
+
+// drain turns the run while it has work, within MaxHold and the context's deadline, renewing
+// the lease as it goes. failed reports a turn that failed and was recorded (see turnFailed).
+func (e *Engine) drain(ctx context.Context, runID, owner string) (failed bool, err error) {
+	stop := e.renewLease(ctx, runID, owner)
+	defer stop()
+	start := time.Now()
+	for {
+		res, err := e.turnWithRetries(ctx, runID)
+		if err != nil {
+			return true, e.turnFailed(ctx, runID, err)
+		}
+		if res.Continue && ctx.Err() == nil && !e.nearDeadline(ctx) && time.Since(start) < e.opts.MaxHold {
+			continue // more work now: this runner holds the run, so it does it
+		}
+		e.schedule(ctx, runID, res)
+		return false, nil
+	}
+}
+
+// renewLease renews the lease every third of LeaseTTL until the returned func is called.
+func (e *Engine) renewLease(ctx context.Context, runID, owner string) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(e.opts.LeaseTTL / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				now := e.clock.Now()
+				if err := e.b.TakeLease(ctx, runID, owner, now, now.Add(e.opts.LeaseTTL)); err != nil && ctx.Err() == nil {
+					// Lost or unreachable: the version check still guards the commits.
+					e.logger.Warn("renewing a run lease", "run_id", runID, "error", err)
+				}
+			}
+		}
+	}()
+	return func() { cancel(); <-done }
+}
+
+// release lets go of the run's lease, even when ctx has ended: a lease left behind only
+// delays the run until it lapses.
+func (e *Engine) release(ctx context.Context, runID, owner string) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if err := e.b.ReleaseLease(ctx, runID, owner); err != nil {
+		e.logger.Warn("releasing a run lease", "run_id", runID, "error", err)
+	}
+}
+
+func (e *Engine) nearDeadline(ctx context.Context) bool {
+	dl, ok := ctx.Deadline()
+	return ok && time.Until(dl) < e.opts.DeadlineMargin
+}
+
+// turnWithRetries runs a turn, retrying after a short jittered backoff when it lost a race
+// with another runner's commit (rare under the lease: a lapsed lease, a runner without one).
+func (e *Engine) turnWithRetries(ctx context.Context, runID string) (TurnResult, error) {
+	var (
+		res TurnResult
+		err error
+	)
+	for attempt := range turnAttempts {
+		res, err = e.Turn(ctx, runID)
+		if err == nil || !IsRetryable(err) || ctx.Err() != nil || attempt == turnAttempts-1 {
+			break
+		}
+		sleep(ctx, rand.N(conflictBackoff<<attempt))
+	}
+	return res, err
+}
+
+// schedule queues what the run needs next after a turn: a continuation, or a delayed wake
+// for its next timer. A failure is not fatal: the run's due time is stored, and the sweeper
+// wakes it.
+func (e *Engine) schedule(ctx context.Context, runID string, res TurnResult) {
+	var err error
+	switch {
+	case res.Continue:
+		err = e.b.Enqueue(ctx, runID, 0)
+	case res.WakeMoved && !res.WakeAt.IsZero():
+		err = e.b.Enqueue(ctx, runID, max(res.WakeAt.Sub(e.clock.Now()), 0))
+	}
+	if err != nil {
+		e.logger.Warn("queueing the next wake", "run_id", runID, "error", err)
+	}
+}
