@@ -40,7 +40,7 @@ stress: ## Run the fault matrix, the load and the hot-run tests at full size, em
 	./localstack/start-moto.sh
 	@status=0; \
 	HOOKFLOW_STRESS=1 HOOKFLOW_REQUIRE_AWS=1 AWS_ENDPOINT_URL="$${AWS_ENDPOINT_URL:-http://localhost:4566}" \
-		$(GO) test -count=1 -timeout 60m -v ./test/faults/ ./test/load/ ./test/hot/ || status=$$?; \
+		$(GO) test -p 1 -count=1 -timeout 90m -v ./test/faults/ ./test/load/ ./test/hot/ || status=$$?; \
 	./localstack/stop-moto.sh; \
 	exit $$status
 

@@ -142,10 +142,10 @@ func (e *Engine) hold(ctx context.Context, runID string) error {
 			e.release(ctx, runID, owner) // the write may have landed: do not leave it behind
 			return err
 		}
-		failed, err := e.drain(ctx, runID, owner)
+		done, err := e.drain(ctx, runID, owner)
 		e.release(ctx, runID, owner)
-		if err != nil || failed {
-			return err // a failed turn scheduled its own retry
+		if err != nil || done {
+			return err // a failed turn scheduled its own retry; a continuation is queued
 		}
 		run, err := e.b.GetRun(ctx, runID)
 		if err != nil {
@@ -162,8 +162,10 @@ func (e *Engine) hold(ctx context.Context, runID string) error {
 }
 
 // drain turns the run while it has work, within MaxHold and the context's deadline, renewing
-// the lease as it goes. failed reports a turn that failed and was recorded (see turnFailed).
-func (e *Engine) drain(ctx context.Context, runID, owner string) (failed bool, err error) {
+// the lease as it goes. handedOff reports that the run's next turn is already provided for: a
+// turn failed and its retry was scheduled (see turnFailed), or the drain stopped with work
+// left and queued a continuation.
+func (e *Engine) drain(ctx context.Context, runID, owner string) (handedOff bool, err error) {
 	stop := e.renewLease(ctx, runID, owner)
 	defer stop()
 	start := time.Now()
@@ -176,7 +178,7 @@ func (e *Engine) drain(ctx context.Context, runID, owner string) (failed bool, e
 			continue // more work now: this runner holds the run, so it does it
 		}
 		e.schedule(ctx, runID, res)
-		return false, nil
+		return res.Continue, nil
 	}
 }
 

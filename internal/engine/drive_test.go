@@ -308,3 +308,34 @@ func TestTokenIsDurableBeforeTheNextStep(t *testing.T) {
 	require.NoError(t, err)
 	require.JSONEq(t, `true`, string(run.Output), "the step found the token claimed")
 }
+
+// A run that always has more work is let go after MaxHold with a continuation queued, so that
+// one hot run does not keep a worker; without the bound, one Drive takes it all.
+func TestMaxHoldLetsGoWithAContinuation(t *testing.T) {
+	t.Parallel()
+	b, clock, reg, _ := setup(t)
+	registerListener(t, reg)
+	e := New(b, reg, Options{Clock: clock, Logger: slog.New(slog.DiscardHandler), MaxHold: time.Nanosecond})
+	t.Cleanup(e.Close)
+	startListener(t, b, clock, e, 2*IntakeItems)
+	for i := range 2 * IntakeItems {
+		deliver(t, b, "r1", fmt.Sprintf(`"p%d"`, i))
+	}
+	msgs, err := b.Receive(t.Context(), 100, 0)
+	require.NoError(t, err)
+	require.NoError(t, b.Ack(t.Context(), msgs...))
+
+	require.NoError(t, e.Drive(t.Context(), "r1"))
+	require.Equal(t, IntakeItems, inboxLen(t, b), "one turn's intake, then it let go")
+	require.Equal(t, 1, b.Pending(), "with a continuation queued")
+	run, err := b.GetRun(t.Context(), "r1")
+	require.NoError(t, err)
+	require.Empty(t, run.LeaseOwner)
+
+	whole := newEngine(b, clock, reg)
+	t.Cleanup(whole.Close)
+	require.NoError(t, whole.Drive(t.Context(), "r1"))
+	run, err = b.GetRun(t.Context(), "r1")
+	require.NoError(t, err)
+	require.Equal(t, backend.StatusCompleted, run.Status)
+}

@@ -27,8 +27,9 @@ func (o WorkerOptions) withDefaults() WorkerOptions {
 	return o
 }
 
-// Worker drains the wake queue and runs turns, and sweeps overdue runs. Turns of one run are
-// serialised within a worker; several workers may share a backend.
+// Worker drains the wake queue and handles each wake with Drive, and sweeps overdue runs. Wakes
+// of one run are handled one at a time within a worker (a wake that comes while the run is in
+// flight asks for one more Drive), and across workers sharing a backend by the run's lease.
 type Worker struct {
 	e    *Engine
 	opts WorkerOptions

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -13,6 +14,9 @@ import (
 	"github.com/hookflow/hookflow/pkg/backend"
 	"github.com/hookflow/hookflow/pkg/workflow"
 )
+
+// batchRuns is how many runs of one SQS batch the runner handles at once.
+const batchRuns = 4
 
 // WakeDecoder reads a wake message body: the run to wake and, for a delayed wake that SQS
 // could not delay long enough, the time before which it must not run (zero: now).
@@ -87,7 +91,8 @@ func (r *Runner) Handle(ctx context.Context, raw json.RawMessage) (any, error) {
 }
 
 // HandleSQS handles a batch of wake messages. The batch is grouped by run, and each run is
-// handled once however many of its wakes the batch holds (one per delivery, under a flood):
+// handled once however many of its wakes the batch holds (one per delivery, under a flood),
+// up to four runs at once:
 // the runner takes the run's lease and turns it until it waits, unless another runner holds
 // it (which then covers these wakes) or it has nothing to do. A run whose handling fails, or
 // that the runner did not reach before the deadline, has all its messages reported in
@@ -121,19 +126,36 @@ func (r *Runner) HandleSQS(ctx context.Context, ev events.SQSEvent) events.SQSEv
 		}
 		byRun[runID] = append(byRun[runID], m)
 	}
+	// Runs are independent: a hot run held for a long drain must not keep the batch's other
+	// runs waiting, so up to batchRuns of them are handled at once.
+	var (
+		mu  sync.Mutex
+		wg  sync.WaitGroup
+		sem = make(chan struct{}, batchRuns)
+	)
 	for i, runID := range order {
+		sem <- struct{}{}
 		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < r.margin {
+			<-sem
+			mu.Lock()
 			for _, rest := range order[i:] {
 				fail(byRun[rest]...)
 			}
+			mu.Unlock()
 			r.log.Warn("runner: deadline near, leaving runs for redelivery", "left", len(order)-i)
 			break
 		}
-		if err := r.w.RunTurn(ctx, runID); err != nil {
-			r.log.Error("runner: turn failed", "run_id", runID, "error", err)
-			fail(byRun[runID]...)
-		}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			if err := r.w.RunTurn(ctx, runID); err != nil {
+				r.log.Error("runner: turn failed", "run_id", runID, "error", err)
+				mu.Lock()
+				fail(byRun[runID]...)
+				mu.Unlock()
+			}
+		})
 	}
+	wg.Wait()
 	return resp
 }
 

@@ -39,6 +39,11 @@
 // that waits is usually kept in memory, so its next turn continues where it stopped without
 // replaying; replay is what makes that safe to lose.
 //
+// Several workers (or runner Lambdas) may share a backend. One at a time works on a run: it
+// holds the run's lease while it turns it, the others acknowledge the run's wakes, and the
+// holder looks for work once more after letting go, so a run receiving a stream of payloads
+// costs a few turns, not one per payload (Worker.Stats counts them).
+//
 // So workflow code must be deterministic: given the same history it must make the same
 // durable calls in the same order. Use workflow.Now, workflow.Rand, workflow.NewID and
 // workflow.Go instead of time.Now, math/rand, uuid and the go statement, and do all I/O in
@@ -50,7 +55,9 @@
 // # Steps
 //
 // Step runs a function with a real context.Context and records its JSON result. A step runs
-// at least once and is recorded exactly once, so make its side effects idempotent. A failing
+// at least once and is recorded exactly once, so make its side effects idempotent. Quick steps
+// in a row share a commit (WorkerOptions.CheckpointEvery, 1s): a crash re-runs the ones not yet
+// committed. A failing
 // step is retried: 3 retries by default (WithRetries), with exponential backoff from 1s
 // (WithRetryDelay); RetryAfter picks the next delay, Fatal stops retrying, WithStepTimeout
 // bounds each attempt. A step that fails for good gives the workflow a *StepError; its
