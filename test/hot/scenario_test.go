@@ -112,6 +112,8 @@ func play(t *testing.T, r rig, s scenario, bound time.Duration) outcome {
 	}
 
 	deadline := time.Now().Add(bound)
+	progress := time.NewTicker(30 * time.Second)
+	defer progress.Stop()
 	for _, id := range runIDs {
 		for {
 			info, err := c.GetRun(ctx, id)
@@ -122,7 +124,11 @@ func play(t *testing.T, r rig, s scenario, bound time.Duration) outcome {
 			require.NotEqual(t, workflow.StatusFailed, info.Status, "run %s failed: %s", id, info.Error)
 			require.True(t, time.Now().Before(deadline), "stall: run %s is %s after %v, %s",
 				id, info.Status, bound, receivedSoFar(t, c, id))
-			time.Sleep(20 * time.Millisecond)
+			select {
+			case <-progress.C:
+				t.Logf("after %v: run %s has %s", time.Since(began).Round(time.Second), id, receivedSoFar(t, c, id))
+			case <-time.After(20 * time.Millisecond):
+			}
 		}
 	}
 	o := outcome{took: time.Since(began), sent: sent}
