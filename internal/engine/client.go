@@ -83,7 +83,7 @@ func CancelRun(ctx context.Context, b backend.Backend, clock backend.Clock, runI
 	case err != nil:
 		return err
 	}
-	if err := b.Enqueue(ctx, runID, 0); err != nil {
+	if err := WakeAfterDelivery(ctx, b, clock, runID); err != nil {
 		return fmt.Errorf("hookflow: cancel of run %s stored but not queued (the sweeper will apply it): %w", runID, err)
 	}
 	return nil

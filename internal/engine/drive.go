@@ -37,6 +37,18 @@ import (
 // The lease is an optimisation, never the guard of history: a runner that lost its lease
 // without noticing (paused past LeaseTTL) can only fail its next commit on the version.
 
+// WakeAfterDelivery queues a wake for runID after an inbox item was stored for it, unless a
+// runner holds the run now: the holder reads the run again after letting go (step 3 above), and
+// this item was stored before, so a wake would only be coalesced. Under a flood into one run
+// that saves a queue message, an invocation and a read per delivery. A run that cannot be
+// read is woken all the same.
+func WakeAfterDelivery(ctx context.Context, b backend.Backend, clock backend.Clock, runID string) error {
+	if run, err := b.GetRun(ctx, runID); err == nil && run.LeaseOwner != "" && run.LeaseUntil.After(clock.Now()) {
+		return nil
+	}
+	return b.Enqueue(ctx, runID, 0)
+}
+
 // Defaults of single flight and commit grouping.
 const (
 	DefaultLeaseTTL        = 30 * time.Second

@@ -126,15 +126,28 @@ func TestDriveSkipsARunWithNothingToDo(t *testing.T) {
 	require.Equal(t, before.Wakes+3, after.Wakes)
 }
 
-// releaseHook runs fn once, just before the first ReleaseLease of the wrapped backend.
+// releaseHook runs fn, once it is set, just before the next ReleaseLease of the wrapped
+// backend, and then forgets it.
 type releaseHook struct {
 	backend.Backend
-	once sync.Once
-	fn   func()
+	mu sync.Mutex
+	fn func()
+}
+
+func (r *releaseHook) set(fn func()) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.fn = fn
 }
 
 func (r *releaseHook) ReleaseLease(ctx context.Context, runID, owner string) error {
-	r.once.Do(r.fn)
+	r.mu.Lock()
+	fn := r.fn
+	r.fn = nil
+	r.mu.Unlock()
+	if fn != nil {
+		fn()
+	}
 	return r.Backend.ReleaseLease(ctx, runID, owner)
 }
 
@@ -153,11 +166,11 @@ func TestHolderTakesWhatArrivedAsItLetGo(t *testing.T) {
 	startListener(t, b, clock, other, 2)
 
 	deliver(t, b, "r1", `"first"`)
-	hooked.fn = func() {
+	hooked.set(func() {
 		// After the holder's turn, before it lets go.
 		deliver(t, b, "r1", `"late"`)
 		require.NoError(t, other.Drive(t.Context(), "r1"))
-	}
+	})
 	before := other.Stats()
 	require.NoError(t, holder.Drive(t.Context(), "r1"))
 	require.Equal(t, before.Coalesced+1, other.Stats().Coalesced, "the late delivery's wake was coalesced")
@@ -338,4 +351,38 @@ func TestMaxHoldLetsGoWithAContinuation(t *testing.T) {
 	run, err = b.GetRun(t.Context(), "r1")
 	require.NoError(t, err)
 	require.Equal(t, backend.StatusCompleted, run.Status)
+}
+
+// A delivery to a run that a runner holds queues no wake: the holder takes it after letting go.
+// A delivery to a free run queues one.
+func TestDeliveryToAHeldRunQueuesNoWake(t *testing.T) {
+	t.Parallel()
+	b, clock, reg, _ := setup(t)
+	registerListener(t, reg)
+	hooked := &releaseHook{Backend: b}
+	holder := newEngine(hooked, clock, reg)
+	t.Cleanup(holder.Close)
+	startListener(t, b, clock, holder, 2)
+	msgs, err := b.Receive(t.Context(), 10, 0)
+	require.NoError(t, err)
+	require.NoError(t, b.Ack(t.Context(), msgs...))
+
+	deliver(t, b, "r1", `"first"`)
+	require.NoError(t, WakeAfterDelivery(t.Context(), b, clock, "r1"))
+	require.Equal(t, 1, b.Pending(), "a free run is woken")
+	msgs, err = b.Receive(t.Context(), 10, 0)
+	require.NoError(t, err)
+
+	hooked.set(func() { // while the holder still holds the run
+		deliver(t, b, "r1", `"second"`)
+		require.NoError(t, WakeAfterDelivery(t.Context(), b, clock, "r1"))
+		require.Zero(t, b.Pending(), "no wake for a held run")
+	})
+	require.NoError(t, holder.Drive(t.Context(), msgs[0].RunID))
+	require.NoError(t, b.Ack(t.Context(), msgs...))
+	run, err := b.GetRun(t.Context(), "r1")
+	require.NoError(t, err)
+	require.Equal(t, backend.StatusCompleted, run.Status, "the holder took the second delivery itself")
+	require.JSONEq(t, `["first","second"]`, string(run.Output))
+	require.Zero(t, b.Pending())
 }

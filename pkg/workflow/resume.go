@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/hookflow/hookflow/internal/engine"
 	"github.com/hookflow/hookflow/pkg/backend"
 )
 
@@ -223,10 +224,11 @@ func (c *Client) firstDelivery(ctx context.Context, kind, token, key string) (id
 	return d, err == nil, err
 }
 
-// wake queues a turn of the run. A failure is not returned: the payload is stored, and the
+// wake queues a turn of the run, unless a runner holds it and will see the payload itself
+// (engine.WakeAfterDelivery). A failure is not returned: the payload is stored, and the
 // sweeper wakes runs with inbox items that wait too long.
 func (c *Client) wake(ctx context.Context, runID string) {
-	_ = c.b.Enqueue(ctx, runID, 0)
+	_ = engine.WakeAfterDelivery(ctx, c.b, c.clock, runID)
 }
 
 // idempotencyKey scopes a caller's key to one token of one kind. Plain hooks (ResumeHook) and
