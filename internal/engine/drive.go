@@ -53,6 +53,7 @@ func WakeAfterDelivery(ctx context.Context, b backend.Backend, clock backend.Clo
 const (
 	DefaultLeaseTTL        = 30 * time.Second
 	minLeaseTTL            = 100 * time.Millisecond // drivers keep expiries to the millisecond
+	releaseTimeout         = 30 * time.Second
 	DefaultMaxHold         = time.Minute
 	DefaultCheckpointEvery = time.Second
 	// wakeSlack: a wake for a run whose due time is this close is re-queued for that time
@@ -92,7 +93,7 @@ func (e *Engine) Drive(ctx context.Context, runID string) error {
 		// A cancel request that slipped in as the run ended: the turn drops it.
 		return TurnAndSchedule(ctx, e, runID)
 	}
-	work, err := e.hasWork(ctx, run)
+	work, err := e.hasWork(ctx, run, "")
 	if err != nil {
 		return err
 	}
@@ -104,14 +105,15 @@ func (e *Engine) Drive(ctx context.Context, runID string) error {
 }
 
 // hasWork reports whether run needs a turn from this engine now: it is not stuck, not held
-// by another runner, and due or has an inbox item. A wake that comes a little before the
-// run's due time is queued again for it.
-func (e *Engine) hasWork(ctx context.Context, run backend.Run) (bool, error) {
+// by another runner (a lease of self's is not another's: a release that failed leaves one
+// behind), and due or has an inbox item. A wake that comes a little before the run's due time
+// is queued again for it.
+func (e *Engine) hasWork(ctx context.Context, run backend.Run, self string) (bool, error) {
 	now := e.clock.Now()
 	switch {
 	case run.Status.Terminal(), run.Status == backend.StatusStuck:
 		return false, nil
-	case run.LeaseOwner != "" && run.LeaseUntil.After(now):
+	case run.LeaseOwner != "" && run.LeaseOwner != self && run.LeaseUntil.After(now):
 		return false, nil
 	case !run.DueAt.IsZero() && !run.DueAt.After(now):
 		return true, nil
@@ -155,7 +157,14 @@ func (e *Engine) hold(ctx context.Context, runID string) error {
 			return err
 		}
 		done, err := e.drain(ctx, runID, owner)
-		e.release(ctx, runID, owner)
+		released := e.release(ctx, runID, owner)
+		if !released {
+			// Deliveries see the run held and send no wake until the lease lapses: look
+			// again once it has.
+			if qerr := e.b.Enqueue(ctx, runID, e.opts.LeaseTTL); qerr != nil {
+				e.logger.Warn("queueing a wake for when the lease lapses", "run_id", runID, "error", qerr)
+			}
+		}
 		if err != nil || done {
 			return err // a failed turn scheduled its own retry; a continuation is queued
 		}
@@ -163,7 +172,7 @@ func (e *Engine) hold(ctx context.Context, runID string) error {
 		if err != nil {
 			return err
 		}
-		work, err := e.hasWork(ctx, run)
+		work, err := e.hasWork(ctx, run, owner)
 		if err != nil || !work {
 			return err
 		}
@@ -218,14 +227,16 @@ func (e *Engine) renewLease(ctx context.Context, runID, owner string) (stop func
 	return func() { cancel(); <-done }
 }
 
-// release lets go of the run's lease, even when ctx has ended: a lease left behind only
-// delays the run until it lapses.
-func (e *Engine) release(ctx context.Context, runID, owner string) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+// release lets go of the run's lease, even when ctx has ended, and reports whether it did: a
+// lease left behind delays the run until it lapses.
+func (e *Engine) release(ctx context.Context, runID, owner string) bool {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
 	defer cancel()
 	if err := e.b.ReleaseLease(ctx, runID, owner); err != nil {
 		e.logger.Warn("releasing a run lease", "run_id", runID, "error", err)
+		return false
 	}
+	return true
 }
 
 func (e *Engine) nearDeadline(ctx context.Context) bool {

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -385,4 +386,51 @@ func TestDeliveryToAHeldRunQueuesNoWake(t *testing.T) {
 	require.Equal(t, backend.StatusCompleted, run.Status, "the holder took the second delivery itself")
 	require.JSONEq(t, `["first","second"]`, string(run.Output))
 	require.Zero(t, b.Pending())
+}
+
+// failRelease fails every ReleaseLease once on is set, after running the hook of its
+// releaseHook.
+type failRelease struct {
+	*releaseHook
+	on *atomic.Bool
+}
+
+func (f failRelease) ReleaseLease(ctx context.Context, runID, owner string) error {
+	if !f.on.Load() {
+		return f.releaseHook.ReleaseLease(ctx, runID, owner)
+	}
+	_ = f.releaseHook.ReleaseLease(context.WithoutCancel(ctx), "no-such-run", owner) // runs the hook only
+	return errors.New("injected: release failed")
+}
+
+// A release that fails leaves the lease behind, and deliveries then send no wake: the holder
+// still takes what arrived (its own lease does not stop it), and queues a wake for when the
+// lease lapses.
+func TestFailedReleaseLosesNothing(t *testing.T) {
+	t.Parallel()
+	b, clock, reg, _ := setup(t)
+	registerListener(t, reg)
+	hooked := &releaseHook{Backend: b}
+	var failing atomic.Bool
+	holder := newEngine(failRelease{hooked, &failing}, clock, reg)
+	t.Cleanup(holder.Close)
+	startListener(t, b, clock, holder, 2)
+	msgs, err := b.Receive(t.Context(), 10, 0)
+	require.NoError(t, err)
+	require.NoError(t, b.Ack(t.Context(), msgs...))
+
+	deliver(t, b, "r1", `"first"`)
+	failing.Store(true)
+	hooked.set(func() {
+		deliver(t, b, "r1", `"second"`)
+		require.NoError(t, WakeAfterDelivery(t.Context(), b, clock, "r1"))
+	})
+	require.NoError(t, holder.Drive(t.Context(), "r1"))
+	run, err := b.GetRun(t.Context(), "r1")
+	require.NoError(t, err)
+	require.Equal(t, backend.StatusCompleted, run.Status)
+	require.JSONEq(t, `["first","second"]`, string(run.Output))
+	at, ok := b.NextVisible()
+	require.True(t, ok, "a wake is queued for when the lease left behind lapses")
+	require.Equal(t, clock.Now().Add(DefaultLeaseTTL), at)
 }
