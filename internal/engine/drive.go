@@ -43,7 +43,7 @@ import (
 // that saves a queue message, an invocation and a read per delivery. A run that cannot be
 // read is woken all the same.
 func WakeAfterDelivery(ctx context.Context, b backend.Backend, clock backend.Clock, runID string) error {
-	if run, err := b.GetRun(ctx, runID); err == nil && run.LeaseOwner != "" && run.LeaseUntil.After(clock.Now()) {
+	if run, err := b.GetRun(ctx, runID); err == nil && heldByAnother(run, "", clock.Now()) {
 		return nil
 	}
 	return b.Enqueue(ctx, runID, 0)
@@ -104,16 +104,22 @@ func (e *Engine) Drive(ctx context.Context, runID string) error {
 	return e.hold(ctx, runID)
 }
 
+// heldByAnother reports whether a runner other than self holds run's lease at now.
+func heldByAnother(run backend.Run, self string, now time.Time) bool {
+	return run.LeaseOwner != "" && run.LeaseOwner != self && run.LeaseUntil.After(now)
+}
+
 // hasWork reports whether run needs a turn from this engine now: it is not stuck, not held
-// by another runner (a lease of self's is not another's: a release that failed leaves one
-// behind), and due or has an inbox item. A wake that comes a little before the run's due time
-// is queued again for it.
+// by another runner (self is the holder looking again after letting go: a lease of its own is
+// one that a failed release left behind), and due or has an inbox item. A wake (self empty)
+// that comes a little before the run's due time is queued again for it; a holder's turn has
+// queued its own.
 func (e *Engine) hasWork(ctx context.Context, run backend.Run, self string) (bool, error) {
 	now := e.clock.Now()
 	switch {
 	case run.Status.Terminal(), run.Status == backend.StatusStuck:
 		return false, nil
-	case run.LeaseOwner != "" && run.LeaseOwner != self && run.LeaseUntil.After(now):
+	case heldByAnother(run, self, now):
 		return false, nil
 	case !run.DueAt.IsZero() && !run.DueAt.After(now):
 		return true, nil
@@ -122,7 +128,7 @@ func (e *Engine) hasWork(ctx context.Context, run backend.Run, self string) (boo
 	if err != nil || len(items) > 0 {
 		return len(items) > 0, err
 	}
-	if wait := run.DueAt.Sub(now); !run.DueAt.IsZero() && wait < wakeSlack {
+	if wait := run.DueAt.Sub(now); self == "" && !run.DueAt.IsZero() && wait < wakeSlack {
 		if err := e.b.Enqueue(ctx, run.ID, wait); err != nil {
 			return false, err
 		}
