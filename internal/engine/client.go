@@ -130,3 +130,36 @@ func RunError(run backend.Run) error {
 		return fmt.Errorf("hookflow: run %s is %s", run.ID, run.Status)
 	}
 }
+
+// StartRun creates a run (see the function StartRun).
+func (c *Client) StartRun(ctx context.Context, workflow, runID string, input json.RawMessage) (backend.Run, bool, error) {
+	return StartRun(ctx, c.b, c.clock, workflow, runID, input)
+}
+
+// GetRun returns the run record, or an error matching ErrRunNotFound.
+func (c *Client) GetRun(ctx context.Context, runID string) (backend.Run, error) {
+	return GetRun(ctx, c.b, runID)
+}
+
+// AwaitRun polls the run until it ends or ctx does, calling the client's Poll before each
+// read.
+func (c *Client) AwaitRun(ctx context.Context, runID string) (backend.Run, error) {
+	return AwaitRun(ctx, c.b, runID, c.poll)
+}
+
+// CancelRun asks a run to stop (see the function CancelRun).
+func (c *Client) CancelRun(ctx context.Context, runID string) error {
+	return CancelRun(ctx, c.b, c.clock, runID)
+}
+
+// RetryRun puts a stuck run back to work (see the function RetryRun).
+func (c *Client) RetryRun(ctx context.Context, runID string) error {
+	return RetryRun(ctx, c.b, c.clock, runID)
+}
+
+// WithPoll returns a copy of c whose polling waits call poll first (see ClientOptions.Poll).
+func (c *Client) WithPoll(poll func()) *Client {
+	cp := *c
+	cp.poll = poll
+	return &cp
+}

@@ -331,7 +331,7 @@ func (h *Hook) RespondWith(c *Ctx, deliveryID string, response json.RawMessage) 
 }
 
 // ResponseTTL is how long response records are kept (a hint for drivers with TTL).
-const ResponseTTL = time.Hour
+const ResponseTTL = backend.ResponseTTL
 
 func (x *executor) putResponse(deliveryID string, data json.RawMessage) {
 	now := x.eng.clock.Now().UTC()

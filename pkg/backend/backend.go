@@ -288,6 +288,18 @@ const (
 	MaxSideItems = MaxTransactionItems - 1
 )
 
+// How long the short-lived records are kept: the engine sets their ExpiresAt from these,
+// and drivers with TTL (DynamoDB) fall back on them for a record without one. They are
+// defined once here so that every layer agrees.
+const (
+	// ResponseTTL is how long a manual webhook's response record is kept: far longer than
+	// any caller is held for it.
+	ResponseTTL = time.Hour
+	// IdempotencyTTL is how long an idempotency key is remembered: a retry within it gets
+	// the first delivery's result.
+	IdempotencyTTL = 24 * time.Hour
+)
+
 // WakeMessage asks for a turn of one run.
 type WakeMessage struct {
 	RunID string

@@ -6,12 +6,13 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/hookflow/hookflow/pkg/webhook"
 )
 
 // RequestFromAPIGateway converts an HTTP API (payload 2.0) event into an *http.Request:
@@ -80,17 +81,16 @@ func setPath(u *url.URL, raw string) error {
 	return nil
 }
 
-// ServeAPIGateway runs h on the event and returns its response as an event. Bodies that are
-// not valid UTF-8 text are base64-encoded, so binary responses survive; Set-Cookie headers go
-// to the cookies field; other repeated headers are joined with commas.
-func ServeAPIGateway(ctx context.Context, h http.Handler, ev events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPResponse {
+// ServeAPIGateway answers the event with h: the event becomes an *http.Request
+// (RequestFromAPIGateway), h gives its answer (webhook.Handler.Answer), and the answer
+// becomes the response event (ResponseToAPIGateway). A malformed event gets 400.
+func ServeAPIGateway(ctx context.Context, h *webhook.Handler, ev events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPResponse {
 	r, err := RequestFromAPIGateway(ctx, ev)
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{StatusCode: http.StatusBadRequest, Headers: map[string]string{}}
 	}
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, r)
-	return ResponseToAPIGateway(rec.Result().StatusCode, rec.Header(), rec.Body.Bytes())
+	a := h.Answer(r)
+	return ResponseToAPIGateway(a.Status, a.Header, a.Body)
 }
 
 // ResponseToAPIGateway builds the event for a response.

@@ -19,14 +19,15 @@ type InvokeResponse = webhook.InvokeResponse
 // ResumeHandler is the resume function: the SDK's resume call, from a direct Invoke
 // ({token, payload, idempotencyKey}) or from API Gateway (POST with IAM authorization).
 type ResumeHandler struct {
-	c   *workflow.Client
 	h   *webhook.Handler
 	log *slog.Logger
 }
 
 // NewResumeHandler returns the resume function's handler.
 func NewResumeHandler(c *workflow.Client, log *slog.Logger) *ResumeHandler {
-	return &ResumeHandler{c: c, h: webhook.NewHandler(c, webhook.Options{Logger: log}), log: log}
+	// The resume function serves the resume route only: the webhook route is the webhook
+	// function's.
+	return &ResumeHandler{h: webhook.NewHandler(c, webhook.Options{Logger: log, Routes: webhook.RouteResume}), log: log}
 }
 
 // Handle serves one invocation. Client errors (bad JSON, an invalid payload, an unknown token)
@@ -48,11 +49,7 @@ func (h *ResumeHandler) Handle(ctx context.Context, raw json.RawMessage) (any, e
 	if err != nil {
 		return InvokeResponse{Status: http.StatusBadRequest, Error: err.Error()}, nil
 	}
-	var opts []workflow.ResumeOption
-	if req.IdempotencyKey != "" {
-		opts = append(opts, workflow.WithIdempotencyKey(req.IdempotencyKey))
-	}
-	res, err := h.c.ResumeHook(ctx, req.Token, req.Payload, opts...)
+	res, err := h.h.Resume(ctx, req)
 	out := webhook.NewInvokeResponse(res, err)
 	if out.Status == http.StatusInternalServerError {
 		// The runtime logs a function error too: neither holds the token.

@@ -10,15 +10,16 @@ import (
 	"github.com/hookflow/hookflow/pkg/workflow"
 )
 
-// WebhookHandler serves ANY /.well-known/workflow/v1/webhook/{token} (and the resume
-// endpoint) from API Gateway HTTP API events.
+// WebhookHandler serves ANY /.well-known/workflow/v1/webhook/{token} from API Gateway HTTP
+// API events. It does not serve the resume endpoint, which is the resume function's: the
+// webhook function faces the internet.
 type WebhookHandler struct {
 	h *webhook.Handler
 }
 
 // NewWebhookHandler returns the webhook function's handler.
 func NewWebhookHandler(c *workflow.Client, log *slog.Logger) *WebhookHandler {
-	return &WebhookHandler{h: webhook.NewHandler(c, webhook.Options{Logger: log})}
+	return &WebhookHandler{h: webhook.NewHandler(c, webhook.Options{Logger: log, Routes: webhook.RouteWebhook})}
 }
 
 // Handle answers one API Gateway event. It never returns an error: every outcome, including

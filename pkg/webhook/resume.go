@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -69,34 +70,48 @@ func (r InvokeResponse) Err() error {
 // maxResumeBody bounds the resume request: the payload limit plus room for the envelope.
 const maxResumeBody = 2*workflow.DefaultMaxPayloadBytes + 4096
 
-// serveResume answers POST /.well-known/workflow/v1/resume: 200 with the ResumeResult; 400
-// for a malformed request or an invalid payload (with the issues); 404 for an unknown token;
-// 413 for a payload over the limit.
-func (h *Handler) serveResume(w http.ResponseWriter, r *http.Request) {
+// resume answers POST /.well-known/workflow/v1/resume: 200 with the ResumeResult; 400 for
+// a malformed request or an invalid payload (with the issues); 404 for an unknown token; 413
+// for a payload over the limit; 500 (logged without the token) when the store fails.
+func (h *Handler) resume(r *http.Request) workflow.Response {
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxResumeBody+1))
 	if err != nil {
-		writeJSON(w, http.StatusBadRequest, ErrorBody{Error: "reading the request: " + err.Error()})
-		return
+		return jsonAnswer(http.StatusBadRequest, ErrorBody{Error: "reading the request: " + err.Error()})
 	}
 	if len(body) > maxResumeBody {
-		writeJSON(w, http.StatusRequestEntityTooLarge, ErrorBody{Error: "request body is too large"})
-		return
+		return jsonAnswer(http.StatusRequestEntityTooLarge, ErrorBody{Error: "request body is too large"})
 	}
 	req, err := DecodeResumeRequest(body)
 	if err != nil {
-		writeJSON(w, http.StatusBadRequest, ErrorBody{Error: err.Error()})
-		return
+		return jsonAnswer(http.StatusBadRequest, ErrorBody{Error: err.Error()})
 	}
-	var opts []workflow.ResumeOption
-	if req.IdempotencyKey != "" {
-		opts = append(opts, workflow.WithIdempotencyKey(req.IdempotencyKey))
-	}
-	res, err := h.c.ResumeHook(r.Context(), req.Token, req.Payload, opts...)
+	res, err := h.Resume(r.Context(), req)
 	status, out := ResumeStatus(res, err)
 	if status == http.StatusInternalServerError {
 		h.log.Error("resume failed", "error", RedactToken(err.Error(), req.Token), "token_fingerprint", TokenFingerprint(req.Token))
 	}
-	writeJSON(w, status, out)
+	return jsonAnswer(status, out)
+}
+
+// Resume delivers a decoded resume request (see DecodeResumeRequest) to its hook, through
+// the engine, with the outcomes of workflow.Client.ResumeHook: the ResumeResult, or an error
+// matching ErrHookNotFound, ErrPayloadTooLarge or ErrInvalidArgument, or a
+// *workflow.ValidationError; any other error is the store's. ResumeStatus maps them to the
+// endpoint's answers.
+func (h *Handler) Resume(ctx context.Context, req ResumeRequest) (workflow.ResumeResult, error) {
+	if h.err != nil {
+		return workflow.ResumeResult{}, h.err
+	}
+	// Marshalling compacts the payload, as ResumeHook stores it.
+	raw, err := json.Marshal(req.Payload)
+	if err != nil {
+		return workflow.ResumeResult{}, fmt.Errorf("%w: payload is not serializable to JSON: %v", workflow.ErrInvalidArgument, err)
+	}
+	d, err := h.e.ResumeHook(ctx, req.Token, raw, req.IdempotencyKey)
+	if err != nil {
+		return workflow.ResumeResult{}, err
+	}
+	return workflow.ResumeResult(d.Result), d.Err
 }
 
 // DecodeResumeRequest parses and checks a resume request body: a JSON object with a token
@@ -140,14 +155,11 @@ func ResumeStatus(res workflow.ResumeResult, err error) (int, any) {
 	}
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
+// jsonAnswer is an answer with v as its JSON body.
+func jsonAnswer(status int, v any) workflow.Response {
 	body, err := json.Marshal(v)
 	if err != nil {
 		status, body = http.StatusInternalServerError, []byte(`{"error":"internal error"}`)
 	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_, _ = w.Write(body)
+	return workflow.Response{Status: status, Header: http.Header{"Content-Type": {"application/json"}}, Body: body}
 }
-
-func copyBody(w io.Writer, resp *http.Response) (int64, error) { return io.Copy(w, resp.Body) }

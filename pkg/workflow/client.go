@@ -3,7 +3,9 @@ package workflow
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"net/url"
 	"time"
 
 	"github.com/hookflow/hookflow/internal/engine"
@@ -39,14 +41,56 @@ type Resumer interface {
 // Client starts runs, resumes hooks and inspects runs, from outside workflow code. It is safe
 // for concurrent use.
 type Client struct {
-	b     Backend
-	opts  ClientOptions
-	clock backend.Clock
+	e    *engine.Client // nil without a backend
+	opts ClientOptions
+	err  error // why the client cannot work at all (see Err)
 }
 
-// NewClient returns a client of backend b.
+// NewClient returns a client of backend b. A client made with an impossible combination (no
+// backend and no Resumer, a BaseURL that is not an http(s) URL) reports it with Err, and
+// every call on it returns that error. A client with a Resumer but no backend only resumes
+// hooks; its other calls fail with ErrInvalidArgument.
 func NewClient(b Backend, opts ClientOptions) *Client {
-	return &Client{b: b, opts: opts, clock: backend.ClockOf(b)}
+	c := &Client{opts: opts}
+	var errs []error
+	if b == nil && opts.Resumer == nil {
+		errs = append(errs, errors.New("no backend (and no Resumer)"))
+	}
+	if opts.BaseURL != "" {
+		if u, err := url.Parse(opts.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("BaseURL %q is not an http(s) URL", opts.BaseURL))
+		}
+	}
+	if b != nil {
+		e, err := engine.NewClient(b, engine.ClientOptions{MaxPayloadBytes: opts.MaxPayloadBytes})
+		errs = append(errs, err)
+		c.e = e
+	}
+	if err := errors.Join(errs...); err != nil {
+		c.err = fmt.Errorf("%w: NewClient: %w", ErrInvalidArgument, err)
+	}
+	return c
+}
+
+// Err reports why the client cannot work (nil for a usable client): NewClient does not
+// fail, but a client made with an impossible combination returns this error from every
+// call.
+func (c *Client) Err() error {
+	if c == nil {
+		return fmt.Errorf("%w: nil client", ErrInvalidArgument)
+	}
+	return c.err
+}
+
+// engine returns the engine client behind c, or why there is none.
+func (c *Client) engine() (*engine.Client, error) {
+	if err := c.Err(); err != nil {
+		return nil, err
+	}
+	if c.e == nil {
+		return nil, fmt.Errorf("%w: the client has no backend: it only resumes hooks, through its Resumer", ErrInvalidArgument)
+	}
+	return c.e, nil
 }
 
 // StartOption configures Start.
@@ -63,8 +107,9 @@ func WithRunID(id string) StartOption {
 // Start creates a run of w with input in and queues its first turn; a Worker runs it. The
 // input must be serializable to JSON.
 func Start[In, Out any](ctx context.Context, c *Client, w *Workflow[In, Out], in In, opts ...StartOption) (*Run[Out], error) {
-	if c == nil {
-		return nil, fmt.Errorf("%w: nil client", ErrInvalidArgument)
+	e, err := c.engine()
+	if err != nil {
+		return nil, err
 	}
 	if w == nil {
 		return nil, fmt.Errorf("%w: nil workflow", ErrInvalidArgument)
@@ -82,7 +127,7 @@ func Start[In, Out any](ctx context.Context, c *Client, w *Workflow[In, Out], in
 	if err != nil {
 		return nil, fmt.Errorf("%w: workflow %q: input is not serializable to JSON: %v", ErrInvalidArgument, w.name, err)
 	}
-	run, _, err := engine.StartRun(ctx, c.b, c.clock, w.name, so.runID, input)
+	run, _, err := e.StartRun(ctx, w.name, so.runID, input)
 	if err != nil && run.ID == "" {
 		return nil, err
 	}
@@ -102,7 +147,11 @@ func (r *Run[Out]) ID() string { return r.id }
 // (ErrRunCancelled when it was cancelled). It polls the backend; ctx bounds the wait.
 func (r *Run[Out]) Result(ctx context.Context) (Out, error) {
 	var out Out
-	run, err := engine.AwaitRun(ctx, r.c.b, r.id, nil)
+	e, err := r.c.engine()
+	if err != nil {
+		return out, err
+	}
+	run, err := e.AwaitRun(ctx, r.id)
 	if err != nil {
 		return out, err
 	}
@@ -153,7 +202,11 @@ type RunInfo struct {
 
 // GetRun returns what is known of a run, or an error matching ErrRunNotFound.
 func (c *Client) GetRun(ctx context.Context, runID string) (RunInfo, error) {
-	run, err := engine.GetRun(ctx, c.b, runID)
+	e, err := c.engine()
+	if err != nil {
+		return RunInfo{}, err
+	}
+	run, err := e.GetRun(ctx, runID)
 	if err != nil {
 		return RunInfo{}, err
 	}
@@ -181,9 +234,13 @@ type Event struct {
 
 // ListEvents returns the run's history in order.
 func (c *Client) ListEvents(ctx context.Context, runID string) ([]Event, error) {
-	evs, err := c.b.ListEvents(ctx, runID, 0)
+	e, err := c.engine()
 	if err != nil {
-		if _, gerr := engine.GetRun(ctx, c.b, runID); gerr != nil {
+		return nil, err
+	}
+	evs, err := e.Backend().ListEvents(ctx, runID, 0)
+	if err != nil {
+		if _, gerr := e.GetRun(ctx, runID); gerr != nil {
 			return nil, gerr
 		}
 		return nil, err
@@ -199,12 +256,20 @@ func (c *Client) ListEvents(ctx context.Context, runID string) ([]Event, error) 
 // run_cancelled, releases the run's hooks and ends it. The workflow code does not run again.
 // Cancelling a cancelled run does nothing; a completed or failed run gives ErrRunEnded.
 func (c *Client) CancelRun(ctx context.Context, runID string) error {
-	return engine.CancelRun(ctx, c.b, c.clock, runID)
+	e, err := c.engine()
+	if err != nil {
+		return err
+	}
+	return e.CancelRun(ctx, runID)
 }
 
 // RetryRun puts a stuck run (StatusStuck) back to work once the cause of its failed turns is
 // fixed: its failure count is reset and a turn is queued at once. Retrying a run that is not
 // stuck does nothing; a run that has ended gives ErrRunEnded, an unknown one ErrRunNotFound.
 func (c *Client) RetryRun(ctx context.Context, runID string) error {
-	return engine.RetryRun(ctx, c.b, c.clock, runID)
+	e, err := c.engine()
+	if err != nil {
+		return err
+	}
+	return e.RetryRun(ctx, runID)
 }

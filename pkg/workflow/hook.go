@@ -25,14 +25,6 @@ type HookOptions struct {
 	Timeout time.Duration
 }
 
-// tokenData is what the token record holds for the resume paths: everything they need to
-// validate and answer without workflow code.
-type tokenData struct {
-	Metadata json.RawMessage `json:"metadata,omitempty"`
-	Schema   json.RawMessage `json:"schema,omitempty"`
-	Webhook  *webhookConfig  `json:"webhook,omitempty"`
-}
-
 // Hook is a pause point that external code resumes with payloads of type T, by token
 // (Client.ResumeHook). A hook receives any number of payloads, first in, first out; payloads
 // that arrive before the workflow waits are kept, in order, in the run's history.
@@ -55,7 +47,7 @@ func createHook[T any](ctx Context, opts HookOptions, schema []byte) (*Hook[T], 
 	if err != nil {
 		return nil, err
 	}
-	data, err := json.Marshal(tokenData{Metadata: meta, Schema: schema})
+	data, err := json.Marshal(engine.TokenData{Metadata: meta, Schema: schema})
 	if err != nil {
 		return nil, fmt.Errorf("%w: hook data: %v", ErrInvalidArgument, err)
 	}
@@ -185,7 +177,7 @@ func DefineHook[T any](opts DefineHookOptions[T]) *HookDefinition[T] {
 		d.schema, d.err = deriveSchema[T]()
 	}
 	if d.err == nil {
-		_, d.err = compileSchema(d.schema)
+		_, d.err = engine.CompileSchema(d.schema)
 	}
 	return d
 }

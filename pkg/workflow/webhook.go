@@ -13,7 +13,7 @@ import (
 
 // WebhookPath is the route webhooks are served on; a webhook's URL is the base URL followed
 // by WebhookPath and its token.
-const WebhookPath = "/.well-known/workflow/v1/webhook/"
+const WebhookPath = engine.WebhookPath
 
 // Webhook response defaults and limits.
 const (
@@ -69,15 +69,9 @@ type WebhookOptions struct {
 	Timeout time.Duration
 }
 
-type webhookConfig struct {
-	Static          *Response     `json:"static,omitempty"`
-	Manual          bool          `json:"manual,omitempty"`
-	ResponseTimeout time.Duration `json:"responseTimeout,omitempty"`
-	Fallback        *Response     `json:"fallback,omitempty"`
-}
-
-func (o WebhookOptions) config() (*webhookConfig, error) {
-	cfg := &webhookConfig{Static: o.RespondWith, Manual: o.Manual, ResponseTimeout: o.ResponseTimeout, Fallback: o.FallbackResponse}
+// config checks the options and returns the settings the token record keeps.
+func (o WebhookOptions) config() (*engine.WebhookConfig, error) {
+	cfg := &engine.WebhookConfig{Manual: o.Manual, ResponseTimeout: o.ResponseTimeout}
 	switch {
 	case o.Timeout < 0:
 		return nil, fmt.Errorf("%w: webhook timeout %s is negative", ErrInvalidArgument, o.Timeout)
@@ -89,17 +83,22 @@ func (o WebhookOptions) config() (*webhookConfig, error) {
 	if cfg.ResponseTimeout == 0 {
 		cfg.ResponseTimeout = DefaultResponseTimeout
 	}
-	if cfg.Fallback == nil {
-		cfg.Fallback = &Response{Status: http.StatusGatewayTimeout}
+	fallback := Response{Status: http.StatusGatewayTimeout}
+	if o.FallbackResponse != nil {
+		fallback = *o.FallbackResponse
 	}
-	if cfg.Static != nil {
-		if err := cfg.Static.validate("RespondWith"); err != nil {
+	if o.RespondWith != nil {
+		if err := o.RespondWith.validate("RespondWith"); err != nil {
 			return nil, err
 		}
+		static := engine.Response(*o.RespondWith)
+		cfg.Static = &static
 	}
-	if err := cfg.Fallback.validate("FallbackResponse"); err != nil {
+	if err := fallback.validate("FallbackResponse"); err != nil {
 		return nil, err
 	}
+	fb := engine.Response(fallback)
+	cfg.Fallback = &fb
 	return cfg, nil
 }
 
@@ -116,7 +115,7 @@ func CreateWebhook(ctx Context, opts WebhookOptions) (*Webhook, error) {
 	if err != nil {
 		return nil, err
 	}
-	data, err := json.Marshal(tokenData{Webhook: cfg})
+	data, err := json.Marshal(engine.TokenData{Webhook: cfg})
 	if err != nil {
 		return nil, fmt.Errorf("%w: webhook settings: %v", ErrInvalidArgument, err)
 	}

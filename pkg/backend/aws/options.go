@@ -14,8 +14,8 @@ import (
 
 // Defaults of Options.
 const (
-	DefaultResponseTTL    = time.Hour
-	DefaultIdempotencyTTL = 24 * time.Hour
+	DefaultResponseTTL    = backend.ResponseTTL
+	DefaultIdempotencyTTL = backend.IdempotencyTTL
 	// MaxVisibilityTimeout is SQS's limit on a message's visibility timeout.
 	MaxVisibilityTimeout = 12 * time.Hour
 )

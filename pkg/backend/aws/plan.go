@@ -4,13 +4,15 @@ import (
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/hookflow/hookflow/pkg/backend"
 )
 
 // DynamoDB limits that shape a commit.
 const (
-	// MaxItemBytes is DynamoDB's item size limit (400 KB). A record that would be larger is
-	// refused before anything is written.
-	MaxItemBytes = 400 * 1024
+	// MaxItemBytes is DynamoDB's item size limit (400 KB), backend.MaxItemBytes. A record
+	// that would be larger is refused before anything is written.
+	MaxItemBytes = backend.MaxItemBytes
 	// maxTxItems is the most actions one TransactWriteItems may carry.
 	maxTxItems = 100
 	// maxTxBytes bounds the estimated size of one transaction, below DynamoDB's 4 MB for

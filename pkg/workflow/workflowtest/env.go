@@ -18,7 +18,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hookflow/hookflow/pkg/backend"
+	"github.com/hookflow/hookflow/internal/clientlink"
 	"github.com/hookflow/hookflow/pkg/backend/memory"
 	"github.com/hookflow/hookflow/pkg/webhook"
 	"github.com/hookflow/hookflow/pkg/workflow"
@@ -78,7 +78,10 @@ func NewWithOptions(t testing.TB, opts Options, workflows ...workflow.Registrabl
 		wo.CacheSize = -1
 	}
 	e.worker = workflow.NewWorker(b, reg, wo)
-	e.client = workflow.NewClient(&driving{Backend: b, env: e}, workflow.ClientOptions{BaseURL: baseURL})
+	e.client = workflow.NewClient(b, workflow.ClientOptions{BaseURL: baseURL})
+	// The client's waits (Run.Result, a manual webhook's caller held by WebhookServer) run
+	// the queued turns before each poll, so that they end without a worker.
+	clientlink.SetPoll(e.client, e.drive)
 	e.server.Config.Handler = webhook.NewHandler(e.client, webhook.Options{Logger: wo.Logger})
 	t.Cleanup(func() {
 		e.once.Do(func() {}) // a server never started must not start now
@@ -182,27 +185,11 @@ func (e *Env) AdvanceTime(d time.Duration) {
 	e.waitIdle()
 }
 
-// driving is the client's view of the backend: reading a run first runs whatever is queued, so
-// that Run.Result completes without an explicit WaitIdle.
-type driving struct {
-	*memory.Backend
-	env *Env
-}
-
-func (d *driving) GetRun(ctx context.Context, runID string) (backend.Run, error) {
-	d.drive()
-	return d.Backend.GetRun(ctx, runID)
-}
-
-// GetResponse is polled by a manual webhook's handler while it holds the caller.
-func (d *driving) GetResponse(ctx context.Context, deliveryID string) (backend.Response, error) {
-	d.drive()
-	return d.Backend.GetResponse(ctx, deliveryID)
-}
-
-func (d *driving) drive() {
-	if d.env.mu.TryLock() { // not from inside a turn (a step calling the client)
-		d.env.waitIdle()
-		d.env.mu.Unlock()
+// drive runs whatever is queued, unless a turn is running already (a step calling the
+// client, say).
+func (e *Env) drive() {
+	if e.mu.TryLock() {
+		e.waitIdle()
+		e.mu.Unlock()
 	}
 }

@@ -1,0 +1,98 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+
+	"github.com/hookflow/hookflow/pkg/backend"
+)
+
+// A webhook request is delivered in two steps, so that the edge reads a request's body only
+// for a live webhook: FindWebhook looks the token up (and settles at once what needs no
+// body: an unknown token, a retry of a delivery made before the webhook closed), then the
+// edge reads the body within MaxPayload and hands the request to WebhookTarget.Deliver.
+
+// WebhookTarget is a live webhook found by FindWebhook, ready to take a request.
+type WebhookTarget struct {
+	c    *Client
+	tok  backend.Token
+	data TokenData
+	key  string
+}
+
+// WebhookRequest is a webhook request as the edge read it.
+type WebhookRequest struct {
+	Method string
+	URL    string // the full URL the caller used, with the query
+	Header http.Header
+	Body   []byte // within Client.MaxPayload
+}
+
+// FindWebhook looks up the live webhook holding token, for a request with idempotency key
+// (empty: none). It returns a target to deliver the request to, or, when the request is
+// settled without its body, no target and the Delivery: NotFound for anything but a live
+// webhook's token, Invalid for a key over MaxIdempotencyKeyBytes, Duplicate (with the first
+// delivery's answer) for a retry that comes after the webhook closed. A backend failure is an
+// error.
+func (c *Client) FindWebhook(ctx context.Context, token, key string) (*WebhookTarget, Delivery, error) {
+	if d, bad := checkKey(key); bad {
+		return nil, d, nil
+	}
+	tok, data, d, err := c.lookup(ctx, token, backend.TokenWebhook)
+	if err != nil {
+		return nil, Delivery{}, err
+	}
+	if d.Outcome == NotFound && key != "" {
+		// A retry that comes after the webhook closed still gets the first response.
+		first, ok, err := c.firstDelivery(ctx, backend.TokenWebhook, token, key)
+		if err != nil {
+			return nil, Delivery{}, err
+		}
+		if ok {
+			resp, err := c.answer(ctx, first.DeliveryID, first.Webhook, true)
+			if err != nil {
+				return nil, Delivery{}, err
+			}
+			return nil, Delivery{Outcome: Duplicate, Result: first.Result, Response: &resp}, nil
+		}
+	}
+	if d.Outcome != 0 {
+		return nil, d, nil
+	}
+	return &WebhookTarget{c: c, tok: tok, data: data, key: key}, Delivery{}, nil
+}
+
+// Deliver stores the request in the webhook's run and returns the answer for its caller
+// (Delivery.Response): once the request is stored durably, 202, the webhook's static
+// response, or in manual mode the workflow's answer, waiting up to the webhook's
+// ResponseTimeout (and not past a second before ctx's deadline), then the fallback. A retry
+// with the key of a delivery made while the webhook is live is Duplicate and gets the
+// answer again. NotFound when the webhook closed since FindWebhook; TooLarge when the
+// request does not fit one record with its headers.
+func (t *WebhookTarget) Deliver(ctx context.Context, r WebhookRequest) (Delivery, error) {
+	c := t.c
+	rec := RequestRecord{
+		ID: newDeliveryID(), Method: r.Method, URL: r.URL, Header: r.Header.Clone(),
+		ReceivedAt: c.clock.Now().UTC(),
+	}
+	raw, err := json.Marshal(rec)
+	if err != nil {
+		return Delivery{}, fmt.Errorf("hookflow: encoding the request: %w", err)
+	}
+	body := r.Body
+	if body == nil {
+		body = []byte{}
+	}
+	d, err := c.deliver(ctx, t.tok, t.data, rec.ID, raw, body, t.key)
+	if err != nil || d.Refused() {
+		return d, err
+	}
+	resp, err := c.answer(ctx, d.Result.DeliveryID, t.data.Webhook, false)
+	if err != nil {
+		return Delivery{}, err
+	}
+	d.Response = &resp
+	return d, nil
+}
