@@ -5,18 +5,12 @@
 package main
 
 import (
-	"context"
-
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/hookflow/hookflow/pkg/lambdafn"
-	"github.com/hookflow/hookflow/pkg/workflow"
 )
 
 func main() {
-	cfg, log := lambdafn.MustConfig()
-	b, err := lambdafn.NewBackend(context.Background(), cfg)
-	lambdafn.Must(log, err)
-	c := workflow.NewClient(b, workflow.ClientOptions{BaseURL: cfg.BaseURL, MaxPayloadBytes: cfg.MaxPayloadBytes})
-	lambda.Start(lambdafn.NewResumeHandler(c, log).Handle)
+	env := lambdafn.MustSetup()
+	lambda.Start(lambdafn.NewResumeHandler(env.Client, env.Log).Handle)
 }

@@ -6,21 +6,14 @@
 package main
 
 import (
-	"context"
-
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/hookflow/hookflow/examples/catalog"
-	hfaws "github.com/hookflow/hookflow/pkg/backend/aws"
 	"github.com/hookflow/hookflow/pkg/lambdafn"
 	"github.com/hookflow/hookflow/pkg/workflow"
 )
 
 func main() {
-	cfg, log := lambdafn.MustConfig()
-	b, err := lambdafn.NewBackend(context.Background(), cfg)
-	lambdafn.Must(log, err)
-	reg := workflow.NewRegistry(catalog.Workflows()...)
-	lambdafn.Must(log, reg.Err())
-	lambda.Start(lambdafn.NewRunner(b, reg, hfaws.DecodeWake, cfg, log).Handle)
+	env := lambdafn.MustSetup()
+	lambda.Start(env.Runner(workflow.NewRegistry(catalog.Workflows()...)).Handle)
 }

@@ -42,6 +42,10 @@ type Response struct {
 // accepted is the answer of a webhook without a static or manual response.
 var accepted = Response{Status: http.StatusAccepted}
 
+// DefaultFallback returns the answer a manual webhook's caller gets when the workflow has
+// not answered in time, unless the webhook names its own: 504, empty body.
+func DefaultFallback() Response { return Response{Status: http.StatusGatewayTimeout} }
+
 // RequestRecord is a webhook request as stored in an inbox item and a hook_received event:
 // everything but the body, which travels beside it as bytes (inside the JSON, base64 would
 // make it a third larger, and a body within the limit might no longer fit one record). It

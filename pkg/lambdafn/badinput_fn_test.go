@@ -10,7 +10,6 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/stretchr/testify/require"
 
-	hfaws "github.com/hookflow/hookflow/pkg/backend/aws"
 	"github.com/hookflow/hookflow/pkg/workflow"
 )
 
@@ -142,7 +141,7 @@ func (s *stack) runnerRows(t *testing.T) {
 		{name: "another service's event", event: `{"source":"aws.s3","detail-type":"Object Created","detail":{}}`, err: neither},
 	} {
 		s.row(t, tc.name, func(t *testing.T, e entry) {
-			r := NewRunner(e.spy, workflow.NewRegistry(doors), hfaws.DecodeWake, Config{}, e.log)
+			r := NewRunner(e.spy, workflow.NewRegistry(doors), Config{}, e.log)
 			defer r.Close()
 			out, err := r.Handle(t.Context(), json.RawMessage(tc.event))
 			if tc.err != "" {

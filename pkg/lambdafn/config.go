@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/hookflow/hookflow/pkg/workflow"
 )
 
 // Environment variables the functions read.
@@ -20,6 +22,11 @@ const (
 	EnvSweepGrace      = "HOOKFLOW_SWEEP_GRACE"       // runner: inbox items younger than this are left to their wake; default 30s
 	EnvLogLevel        = "HOOKFLOW_LOG_LEVEL"         // debug, info, warn, error; default info
 )
+
+// maxConfigPayload bounds HOOKFLOW_MAX_PAYLOAD_BYTES, as the CDK construct bounds its
+// MaxPayloadBytes (infra/hookflow/props.go): within workflow.MaxPayloadLimit, with room for
+// the largest headers API Gateway passes.
+const maxConfigPayload = 300 << 10
 
 // Config is the functions' configuration, read from the environment.
 type Config struct {
@@ -42,7 +49,7 @@ func configFrom(get func(string) string) (Config, error) {
 		Table:           strings.TrimSpace(get(EnvTable)),
 		QueueURL:        strings.TrimSpace(get(EnvQueueURL)),
 		BaseURL:         strings.TrimRight(strings.TrimSpace(get(EnvBaseURL)), "/"),
-		MaxPayloadBytes: 256 << 10,
+		MaxPayloadBytes: workflow.DefaultMaxPayloadBytes,
 		SweepGrace:      30 * time.Second,
 		LogLevel:        strings.ToLower(strings.TrimSpace(get(EnvLogLevel))),
 	}
@@ -62,9 +69,8 @@ func configFrom(get func(string) string) (Config, error) {
 	}
 	if v := get(EnvMaxPayloadBytes); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
-		// DynamoDB items hold at most 400 KB; a base64 body plus headers must fit.
-		if err != nil || n <= 0 || n > 300<<10 {
-			errs = append(errs, fmt.Errorf("%s=%q must be a byte count from 1 to %d", EnvMaxPayloadBytes, v, 300<<10))
+		if err != nil || n <= 0 || n > maxConfigPayload {
+			errs = append(errs, fmt.Errorf("%s=%q must be a byte count from 1 to %d", EnvMaxPayloadBytes, v, maxConfigPayload))
 		} else {
 			cfg.MaxPayloadBytes = n
 		}

@@ -3,15 +3,12 @@
 // few lines:
 //
 //	func main() {
-//		cfg, log := lambdafn.MustConfig()
-//		b, err := lambdafn.NewBackend(context.Background(), cfg)
-//		lambdafn.Must(log, err)
-//		reg := workflow.NewRegistry(myflows.All()...)
-//		lambda.Start(lambdafn.NewRunner(b, reg, hfaws.DecodeWake, cfg, log).Handle)
+//		env := lambdafn.MustSetup()
+//		lambda.Start(env.Runner(workflow.NewRegistry(myflows.All()...)).Handle)
 //	}
 //
 // The webhook handler turns API Gateway HTTP API (payload 2.0) events into requests for
-// package webhook's handler, and its responses back into events, binary-safe. The runner
+// package webhook's handler (Handler.Answer), and its answers back into events, binary-safe. The runner
 // handler runs one engine turn per SQS wake message, reports partial batch failures, stops
 // before the Lambda deadline, and sweeps overdue runs when EventBridge invokes it on a
 // schedule. The resume handler serves the SDK's resume call, {token, payload,

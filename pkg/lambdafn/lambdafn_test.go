@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -113,17 +112,6 @@ type bundle struct {
 	runner *Runner
 }
 
-func decodeTest(body string) (string, time.Time, error) {
-	var m struct {
-		RunID     string    `json:"runId"`
-		NotBefore time.Time `json:"notBefore"`
-	}
-	if err := json.Unmarshal([]byte(body), &m); err != nil || m.RunID == "" {
-		return "", time.Time{}, errors.New("not a wake message")
-	}
-	return m.RunID, m.NotBefore, nil
-}
-
 var echo = workflow.Define("echo", func(ctx workflow.Context, _ struct{}) (string, error) {
 	hook, err := workflow.CreateHook[string](ctx, workflow.HookOptions{Token: "echo"})
 	if err != nil {
@@ -136,7 +124,7 @@ func setup(t *testing.T) bundle {
 	t.Helper()
 	b := memory.New()
 	cfg := Config{BaseURL: "https://api.test", SweepGrace: 0}
-	r := NewRunner(b, workflow.NewRegistry(echo), decodeTest, cfg, quiet)
+	r := NewRunner(b, workflow.NewRegistry(echo), cfg, quiet)
 	t.Cleanup(func() {
 		r.Close()
 		_ = b.Close()

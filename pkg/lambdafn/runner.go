@@ -18,33 +18,28 @@ import (
 // batchRuns is how many runs of one SQS batch the runner handles at once.
 const batchRuns = 4
 
-// WakeDecoder reads a wake message body: the run to wake and, for a delayed wake that SQS
-// could not delay long enough, the time before which it must not run (zero: now).
-type WakeDecoder func(body string) (runID string, notBefore time.Time, err error)
-
 // Runner is the runner function: it runs turns for SQS wake messages and sweeps overdue runs
 // when invoked by an EventBridge schedule. One Runner serves all the invocations of a Lambda
 // execution environment, so its worker keeps waiting runs warm between them.
 type Runner struct {
-	w      *workflow.Worker
-	b      backend.Backend
-	decode WakeDecoder
-	clock  backend.Clock
-	grace  time.Duration
-	log    *slog.Logger
+	w     *workflow.Worker
+	b     backend.Backend
+	clock backend.Clock
+	grace time.Duration
+	log   *slog.Logger
 	// margin: records not started when less than this is left before the deadline are
 	// reported as failures, for SQS to redeliver.
 	margin time.Duration
 }
 
-// NewRunner returns the runner for the workflows of reg on b; decode reads the driver's wake
-// message bodies.
-func NewRunner(b backend.Backend, reg *workflow.Registry, decode WakeDecoder, cfg Config, log *slog.Logger) *Runner {
+// NewRunner returns the runner for the workflows of reg on b. The wake messages' bodies are
+// read with backend.ReadWake, as the driver wrote them.
+func NewRunner(b backend.Backend, reg *workflow.Registry, cfg Config, log *slog.Logger) *Runner {
 	return &Runner{
 		w: workflow.NewWorker(b, reg, workflow.WorkerOptions{
 			Concurrency: 1, BaseURL: cfg.BaseURL, Logger: log,
 		}),
-		b: b, decode: decode, clock: backend.ClockOf(b), grace: cfg.SweepGrace, log: log,
+		b: b, clock: backend.ClockOf(b), grace: cfg.SweepGrace, log: log,
 		margin: 3 * time.Second,
 	}
 }
@@ -109,17 +104,17 @@ func (r *Runner) HandleSQS(ctx context.Context, ev events.SQSEvent) events.SQSEv
 	var order []string // runs in the order of their first wake
 	byRun := map[string][]events.SQSMessage{}
 	for _, m := range ev.Records {
-		runID, notBefore, err := r.decode(m.Body)
-		if err != nil {
+		runID, due, err := backend.ReadWake(ctx, r.b, r.clock, m.Body)
+		switch {
+		case errors.Is(err, backend.ErrBadWake):
 			r.log.Error("runner: dropping a malformed wake message", "message_id", m.MessageId, "error", err)
 			continue
-		}
-		if wait := notBefore.Sub(r.clock.Now()); wait > time.Second {
-			if err := r.redelay(ctx, runID, wait); err != nil {
-				r.log.Error("runner: re-delaying a wake", "run_id", runID, "error", err)
-				fail(m)
-			}
+		case err != nil:
+			r.log.Error("runner: re-delaying a wake", "run_id", runID, "error", err)
+			fail(m)
 			continue
+		case !due:
+			continue // sent on for the rest of its delay, or a delayed wake of no run
 		}
 		if _, ok := byRun[runID]; !ok {
 			order = append(order, runID)
@@ -157,16 +152,6 @@ func (r *Runner) HandleSQS(ctx context.Context, ev events.SQSEvent) events.SQSEv
 	}
 	wg.Wait()
 	return resp
-}
-
-// redelay chains a delayed wake on (SQS delays at most 15 minutes), unless no such run
-// exists, or a bogus wake would go round the queue until its time came.
-func (r *Runner) redelay(ctx context.Context, runID string, wait time.Duration) error {
-	if _, err := r.b.GetRun(ctx, runID); errors.Is(err, backend.ErrRunNotFound) {
-		r.log.Warn("runner: delayed wake for an unknown run dropped", "run_id", runID)
-		return nil
-	}
-	return r.b.Enqueue(ctx, runID, wait)
 }
 
 // Stats returns the counters of the runner's worker: wakes, coalesced wakes, turns,

@@ -115,7 +115,7 @@ func newStack(t *testing.T, kind string) *stack {
 	c := workflow.NewClient(s.b, workflow.ClientOptions{})
 	_, err := workflow.Start(ctx, c, doors, struct{}{}, workflow.WithRunID(s.runID))
 	require.NoError(t, err)
-	r := NewRunner(s.b, workflow.NewRegistry(doors), hfaws.DecodeWake, Config{}, quiet)
+	r := NewRunner(s.b, workflow.NewRegistry(doors), Config{}, quiet)
 	t.Cleanup(r.Close)
 	require.NoError(t, r.w.RunTurn(ctx, s.runID))
 	hooks, err := c.ListHooks(ctx, workflow.HookFilter{RunID: s.runID})

@@ -12,6 +12,7 @@ package webhook
 
 import (
 	"cmp"
+	"fmt"
 	"log/slog"
 	"net/http"
 
@@ -61,7 +62,11 @@ type Handler struct {
 // every request for its routes with 500 and logs why.
 func NewHandler(c *workflow.Client, opts Options) *Handler {
 	h := &Handler{log: cmp.Or(opts.Logger, slog.Default()), routes: cmp.Or(opts.Routes&AllRoutes, AllRoutes)}
-	h.e, h.err = clientlink.Engine(c)
+	var err error
+	if h.e, err = clientlink.Engine(c); err != nil {
+		// Not the caller's fault: a server error (500), not ErrInvalidArgument's 400.
+		h.err = fmt.Errorf("hookflow: the webhook handler's client cannot deliver: %v", err)
+	}
 	return h
 }
 

@@ -125,3 +125,53 @@ func FuzzWebhookRoute(f *testing.F) {
 		}
 	})
 }
+
+// A handler of a client that cannot deliver answers 500 on its routes and logs why.
+func TestHandlerOfAnInvalidClient(t *testing.T) {
+	t.Parallel()
+	var logs strings.Builder
+	c := workflow.NewClient(nil, workflow.ClientOptions{})
+	h := webhook.NewHandler(c, webhook.Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	rec := serve(t, h, http.MethodPost, workflow.WebhookPath+"tok", "x")
+	require.Equal(t, http.StatusInternalServerError, rec.Code)
+	require.Empty(t, rec.Body.String())
+	rec = serve(t, h, http.MethodPost, webhook.ResumePath, `{"token":"t","payload":1}`)
+	require.Equal(t, http.StatusInternalServerError, rec.Code)
+	require.Contains(t, logs.String(), "no backend")
+}
+
+// Options.Routes chooses the routes: one left out is answered as an unknown route.
+func TestRoutesChooseWhatIsServed(t *testing.T) {
+	t.Parallel()
+	b := memory.New()
+	t.Cleanup(func() { _ = b.Close() })
+	c := workflow.NewClient(b, workflow.ClientOptions{})
+	quiet := slog.New(slog.DiscardHandler)
+	for _, tc := range []struct {
+		routes          webhook.Routes
+		webhook, resume int
+	}{
+		{0, http.StatusNotFound, http.StatusNotFound}, // all: an unknown token, an unknown token
+		{webhook.AllRoutes, http.StatusNotFound, http.StatusNotFound},
+		{webhook.RouteWebhook, http.StatusNotFound, http.StatusNotFound},
+		{webhook.RouteResume, http.StatusNotFound, http.StatusNotFound},
+	} {
+		h := webhook.NewHandler(c, webhook.Options{Logger: quiet, Routes: tc.routes})
+		wh := serve(t, h, http.MethodPost, workflow.WebhookPath+"tok", "x")
+		rs := serve(t, h, http.MethodPost, webhook.ResumePath, `{"token":"t","payload":1}`)
+		require.Equal(t, tc.webhook, wh.Code)
+		require.Equal(t, tc.resume, rs.Code)
+		servesWebhook := tc.routes == 0 || tc.routes&webhook.RouteWebhook != 0
+		servesResume := tc.routes == 0 || tc.routes&webhook.RouteResume != 0
+		// A served route answers an unknown token with its own 404 (empty, or JSON); a route
+		// left out with the plain-text 404 of an unknown path.
+		require.Equal(t, !servesWebhook, wh.Body.String() == "404 page not found\n", "routes %b: webhook body %q", tc.routes, wh.Body.String())
+		require.Equal(t, servesResume, strings.HasPrefix(rs.Header().Get("Content-Type"), "application/json"), "routes %b", tc.routes)
+		get := serve(t, h, http.MethodGet, webhook.ResumePath, "")
+		if servesResume {
+			require.Equal(t, http.StatusMethodNotAllowed, get.Code)
+		} else {
+			require.Equal(t, http.StatusNotFound, get.Code)
+		}
+	}
+}

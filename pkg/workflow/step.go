@@ -8,24 +8,27 @@ import (
 )
 
 // StepOption configures one step call.
-type StepOption func(*engine.StepOptions)
+type StepOption func(*stepOptions)
+
+// stepOptions are a step call's settings, as the engine takes them.
+type stepOptions = engine.StepOptions
 
 // WithRetries sets how many times a failing step is retried after its first attempt; default
 // 3. Negative values mean 0.
 func WithRetries(n int) StepOption {
-	return func(o *engine.StepOptions) { o.Retries = max(n, 0) }
+	return func(o *stepOptions) { o.Retries = max(n, 0) }
 }
 
 // WithRetryDelay sets the base of the exponential backoff between attempts (base, 2*base,
 // 4*base, ..., at most an hour); default 1s.
 func WithRetryDelay(base time.Duration) StepOption {
-	return func(o *engine.StepOptions) { o.RetryDelay = base }
+	return func(o *stepOptions) { o.RetryDelay = base }
 }
 
 // WithStepTimeout bounds each attempt: its context is cancelled after d and the attempt fails
 // with an error matching ErrTimeout (and is retried like any other failure).
 func WithStepTimeout(d time.Duration) StepOption {
-	return func(o *engine.StepOptions) { o.Timeout = d }
+	return func(o *stepOptions) { o.Timeout = d }
 }
 
 // Step runs fn as a durable step and returns its result. fn runs outside replay with a real
@@ -42,7 +45,7 @@ func Step[T any](ctx Context, name string, fn func(ctx context.Context) (T, erro
 // things at once (Select, All). Steps of one run execute one at a time, in the order they
 // were started.
 func StepAsync[T any](ctx Context, name string, fn func(ctx context.Context) (T, error), opts ...StepOption) *Future[T] {
-	so := engine.StepOptions{Retries: -1}
+	so := stepOptions{Retries: -1}
 	for _, o := range opts {
 		if o != nil {
 			o(&so)

@@ -83,7 +83,7 @@ func (o WebhookOptions) config() (*engine.WebhookConfig, error) {
 	if cfg.ResponseTimeout == 0 {
 		cfg.ResponseTimeout = DefaultResponseTimeout
 	}
-	fallback := Response{Status: http.StatusGatewayTimeout}
+	fallback := Response(engine.DefaultFallback())
 	if o.FallbackResponse != nil {
 		fallback = *o.FallbackResponse
 	}

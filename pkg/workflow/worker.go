@@ -2,6 +2,7 @@ package workflow
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -49,11 +50,29 @@ type WorkerOptions struct {
 	MaxHold time.Duration
 }
 
-// WorkerStats counts what a worker did since it was made: wakes handled and coalesced (no
-// turn needed: another worker held the run, or it had nothing to do), turns and how many of
-// them lost a race, found nothing to do, replayed from the start or caught up a warm run, and
-// the commits and events they wrote.
-type WorkerStats = engine.Stats
+// WorkerStats counts what a worker did since it was made.
+type WorkerStats struct {
+	// Wakes is how many wakes the worker handled.
+	Wakes int64
+	// Coalesced is how many of them needed no turn of their own: another worker held the run
+	// (and drains what the wake announced), or the run had nothing to do.
+	Coalesced int64
+	// Turns is how many turns ran the workflow (attempts, including those that lost a race).
+	Turns int64
+	// Conflicts is how many turn attempts lost a race with another worker's commit.
+	Conflicts int64
+	// IdleTurns is how many turns committed no event: they found nothing to do.
+	IdleTurns int64
+	// Replays is how many turns replayed the history from the start (no warm run in memory).
+	Replays int64
+	// CatchUps is how many turns brought a warm run up to date from the events after its
+	// version instead of replaying from the start.
+	CatchUps int64
+	// Commits is how many commits the worker sent (each chunk of a large one counts).
+	Commits int64
+	// Events is how many events those commits appended.
+	Events int64
+}
 
 // Worker drains the wake queue and runs turns of the registered workflows. The embedded dev
 // server and tests run one in process; on AWS the runner Lambda runs turns instead.
@@ -61,10 +80,15 @@ type Worker struct {
 	reg *Registry
 	eng *engine.Engine
 	w   *engine.Worker
+	err error // a worker that cannot run (see Err)
 }
 
-// NewWorker returns a worker that runs the workflows of r on backend b.
+// NewWorker returns a worker that runs the workflows of r on backend b. A worker made without
+// a backend reports it with Err, and its Run, RunTurn and Sweep return that error.
 func NewWorker(b Backend, r *Registry, opts WorkerOptions) *Worker {
+	if b == nil {
+		return &Worker{reg: r, err: fmt.Errorf("%w: NewWorker: no backend", ErrInvalidArgument)}
+	}
 	var er *engine.Registry
 	if r != nil {
 		er = r.r
@@ -84,10 +108,22 @@ func NewWorker(b Backend, r *Registry, opts WorkerOptions) *Worker {
 	}
 }
 
+// Err reports why the worker cannot run (nil for a usable worker): no backend, or invalid
+// definitions in its registry (Registry.Err).
+func (w *Worker) Err() error {
+	if w == nil {
+		return fmt.Errorf("%w: nil worker", ErrInvalidArgument)
+	}
+	if w.err != nil {
+		return w.err
+	}
+	return w.reg.Err()
+}
+
 // Run processes wake messages until ctx ends, then finishes the turns in flight and returns
-// nil. It returns at once with an error when the registry holds invalid definitions.
+// nil. It returns at once with an error when the worker cannot run (Err).
 func (w *Worker) Run(ctx context.Context) error {
-	if err := w.reg.Err(); err != nil {
+	if err := w.Err(); err != nil {
 		return err
 	}
 	defer w.eng.Close()
@@ -101,22 +137,34 @@ func (w *Worker) Run(ctx context.Context) error {
 // messages themselves, like the runner Lambda and the test kit. A nil error means the wake
 // may be acknowledged.
 func (w *Worker) RunTurn(ctx context.Context, runID string) error {
-	if err := w.reg.Err(); err != nil {
+	if err := w.Err(); err != nil {
 		return err
 	}
 	return w.eng.Drive(ctx, runID)
 }
 
 // Stats returns the worker's counters.
-func (w *Worker) Stats() WorkerStats { return w.eng.Stats() }
+func (w *Worker) Stats() WorkerStats {
+	if w == nil || w.eng == nil {
+		return WorkerStats{}
+	}
+	return WorkerStats(w.eng.Stats())
+}
 
 // Sweep queues a wake for every run whose due time has passed, and for every run with an
 // inbox item older than grace, and returns how many it queued. Run sweeps every SweepEvery;
 // hosts without Run (the runner Lambda, on a schedule) call it themselves.
 func (w *Worker) Sweep(ctx context.Context, grace time.Duration) (int, error) {
+	if w.eng == nil {
+		return 0, w.Err()
+	}
 	return engine.Sweep(ctx, w.eng, grace)
 }
 
 // Close stops the runs this worker keeps parked in memory between turns. Run calls it when it
 // returns; hosts that use RunTurn call it when they are done.
-func (w *Worker) Close() { w.eng.Close() }
+func (w *Worker) Close() {
+	if w != nil && w.eng != nil {
+		w.eng.Close()
+	}
+}

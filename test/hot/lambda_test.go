@@ -83,7 +83,7 @@ func (l *lambdas) startRunners(t *testing.T, k int) func() workflow.WorkerStats 
 	var wg sync.WaitGroup
 	runners := make([]*lambdafn.Runner, k)
 	for i := range runners {
-		runners[i] = lambdafn.NewRunner(l.b, registry, awsbackend.DecodeWake,
+		runners[i] = lambdafn.NewRunner(l.b, registry,
 			lambdafn.Config{BaseURL: baseURL, SweepGrace: 30 * time.Second}, discard)
 		wg.Go(func() { l.poll(ctx, t, runners[i]) })
 	}

@@ -2,7 +2,6 @@ package aws
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -29,13 +28,6 @@ const (
 	maxBatch = 10
 )
 
-// wakeBody is the body of a wake message.
-type wakeBody struct {
-	RunID string `json:"runId"`
-	// NotBefore is the due time of a message whose delay was longer than MaxDelay.
-	NotBefore *time.Time `json:"notBefore,omitempty"`
-}
-
 // Enqueue sends a wake message for runID, visible after delay (0: at once). SQS delays are
 // whole seconds, so the delay is rounded up; delays over MaxDelay are chained (see MaxDelay).
 func (b *Backend) Enqueue(ctx context.Context, runID string, delay time.Duration) error {
@@ -45,26 +37,21 @@ func (b *Backend) Enqueue(ctx context.Context, runID string, delay time.Duration
 	if runID == "" {
 		return errors.New("aws: enqueue: empty run ID")
 	}
-	body := wakeBody{RunID: runID}
+	var notBefore time.Time
 	if delay > MaxDelay {
-		at := b.opts.Clock.Now().Add(delay).UTC()
-		body.NotBefore = &at
+		notBefore = b.opts.Clock.Now().Add(delay)
 	}
-	if err := b.send(ctx, body, delay); err != nil {
+	if err := b.send(ctx, backend.EncodeWake(runID, notBefore), delay); err != nil {
 		return fmt.Errorf("aws: enqueue run %q: %w", runID, err)
 	}
 	return nil
 }
 
 // send sends body with delay, rounded up to whole seconds and capped at MaxDelay.
-func (b *Backend) send(ctx context.Context, body wakeBody, delay time.Duration) error {
-	raw, err := json.Marshal(body)
-	if err != nil {
-		return err
-	}
-	_, err = b.sqs.SendMessage(ctx, &sqs.SendMessageInput{
+func (b *Backend) send(ctx context.Context, body string, delay time.Duration) error {
+	_, err := b.sqs.SendMessage(ctx, &sqs.SendMessageInput{
 		QueueUrl:     &b.opts.QueueURL,
-		MessageBody:  aws.String(string(raw)),
+		MessageBody:  aws.String(body),
 		DelaySeconds: wholeSeconds(min(delay, MaxDelay)),
 	})
 	return err
@@ -118,24 +105,23 @@ func (b *Backend) Receive(ctx context.Context, n int, wait time.Duration) ([]bac
 	}
 }
 
-// wakeMessages decodes received messages. A message with a NotBefore still in the future is
-// sent on with the rest of its delay and deleted rather than returned.
+// wakeMessages decodes received messages (backend.ReadWake). A message whose time has not
+// come is sent on with the rest of its delay and deleted rather than returned; one that
+// could not be sent on is returned early rather than lost.
 func (b *Backend) wakeMessages(ctx context.Context, in []types.Message) []backend.WakeMessage {
 	out := make([]backend.WakeMessage, 0, len(in))
 	for _, m := range in {
-		var body wakeBody
-		if m.Body == nil || m.ReceiptHandle == nil || json.Unmarshal([]byte(*m.Body), &body) != nil || body.RunID == "" {
+		if m.Body == nil || m.ReceiptHandle == nil {
 			continue
 		}
-		msg := backend.WakeMessage{RunID: body.RunID, Receipt: *m.ReceiptHandle}
-		if body.NotBefore != nil {
-			// Whole seconds of delay: a message a fraction of a second early is on time.
-			if left := body.NotBefore.Sub(b.opts.Clock.Now()); left >= time.Second {
-				if b.send(ctx, body, left) == nil {
-					_ = b.Ack(ctx, msg)
-					continue
-				}
-			}
+		runID, due, err := backend.ReadWake(ctx, b, b.opts.Clock, *m.Body)
+		if errors.Is(err, backend.ErrBadWake) {
+			continue
+		}
+		msg := backend.WakeMessage{RunID: runID, Receipt: *m.ReceiptHandle}
+		if !due && err == nil {
+			_ = b.Ack(ctx, msg)
+			continue
 		}
 		out = append(out, msg)
 	}
@@ -187,19 +173,9 @@ func staleReceipt(f types.BatchResultErrorEntry) bool {
 		(code == "InvalidParameterValue" && strings.Contains(strings.ToLower(aws.ToString(f.Message)), "receipt handle"))
 }
 
-// DecodeWake reads the body of a wake message, as the runner Lambda receives it from the SQS
-// event source: the run to wake, and for a delay SQS could not hold (over MaxDelay) the time
-// before which the run must not be woken (zero otherwise).
+// DecodeWake reads the body of a wake message (backend.DecodeWake: the driver writes its
+// messages with backend.EncodeWake): the run to wake, and for a delay SQS could not hold (over
+// MaxDelay) the time before which the run must not be woken (zero otherwise).
 func DecodeWake(body string) (runID string, notBefore time.Time, err error) {
-	var w wakeBody
-	if err := json.Unmarshal([]byte(body), &w); err != nil {
-		return "", time.Time{}, fmt.Errorf("aws: wake message is not JSON: %w", err)
-	}
-	if w.RunID == "" {
-		return "", time.Time{}, errors.New("aws: wake message without a runId")
-	}
-	if w.NotBefore != nil {
-		notBefore = *w.NotBefore
-	}
-	return w.RunID, notBefore, nil
+	return backend.DecodeWake(body)
 }
