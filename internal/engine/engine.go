@@ -1,6 +1,11 @@
-// Package engine is hookflow's replay engine: it runs workflow code against a run's history,
-// executes new durable operations, and commits their outcomes through the backend seam. It
-// knows nothing of DynamoDB, SQS or HTTP; pkg/workflow is its typed, public face.
+// Package engine is hookflow's engine: it runs workflow code against a run's history,
+// executes new durable operations, and commits their outcomes through the backend seam; and
+// it does what is done from outside workflow code (Client): start, cancel and await runs, and
+// deliver payloads (delivery.go: lookup, idempotency, schema check, inbox write, wake, and a
+// webhook caller's answer). It knows nothing of DynamoDB, SQS or HTTP transports: a webhook's
+// requests and answers are data to it (RequestRecord, Response), and its edges (pkg/webhook,
+// pkg/lambdafn) map their protocols to its calls and its typed Delivery back. pkg/workflow is
+// its typed, public face.
 package engine
 
 import (

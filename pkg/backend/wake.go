@@ -10,8 +10,9 @@ import (
 
 // Wake message bodies. A driver whose queue carries messages as text (SQS) writes its wake
 // messages with EncodeWake, so that a host that receives them as raw bodies, and not through
-// Receive (the runner Lambda, from its SQS event source), reads them with ReadWake: the seam
-// decodes what it enqueued, and a delay longer than the queue holds is chained in one place.
+// Receive (the runner Lambda, from its SQS event source), reads them with DecodeWake: the seam
+// decodes what it enqueued. SendOnEarly chains a delay longer than the queue holds, in one
+// place for the driver's Receive and for such hosts.
 
 // ErrBadWake reports a message body that is not a wake message; redelivering it never helps.
 var ErrBadWake = errors.New("backend: not a wake message")
@@ -51,28 +52,18 @@ func DecodeWake(body string) (runID string, notBefore time.Time, err error) {
 	return w.RunID, notBefore, nil
 }
 
-// ReadWake reads a wake message body for a host and says whether the run is due now. A wake
-// whose time is a second or more away (its delay was longer than one message holds) is sent
-// on for the rest of it with b.Enqueue, which chains what the queue cannot hold, and is not
-// due; a wake of that kind for a run that does not exist is dropped, rather than sent round
-// the queue until its time. A body that is not a wake message fails with ErrBadWake; a
-// failure to send the wake on is another error (the host should have the message
-// redelivered).
-func ReadWake(ctx context.Context, b Backend, clock Clock, body string) (runID string, due bool, err error) {
-	runID, notBefore, err := DecodeWake(body)
-	if err != nil {
-		return "", false, err
-	}
-	// Queues delay by whole seconds: a wake a fraction of a second early is on time.
+// SendOnEarly sends a wake whose time is a second or more away (its delay was longer than
+// one message holds) on for the rest of it, with q.Enqueue, which chains what the queue
+// cannot hold, and reports whether it did; a wake that is due (queues delay by whole
+// seconds: a fraction of a second early is on time) is left to the caller. It is the one
+// place where hosts that read wake bodies chain long delays.
+func SendOnEarly(ctx context.Context, q Queue, clock Clock, runID string, notBefore time.Time) (sent bool, err error) {
 	left := notBefore.Sub(clock.Now())
 	if left < time.Second {
-		return runID, true, nil
+		return false, nil
 	}
-	if _, err := b.GetRun(ctx, runID); errors.Is(err, ErrRunNotFound) {
-		return runID, false, nil
+	if err := q.Enqueue(ctx, runID, left); err != nil {
+		return false, fmt.Errorf("backend: sending on a delayed wake of run %s: %w", runID, err)
 	}
-	if err := b.Enqueue(ctx, runID, left); err != nil {
-		return runID, false, fmt.Errorf("backend: sending on a delayed wake of run %s: %w", runID, err)
-	}
-	return runID, false, nil
+	return true, nil
 }

@@ -35,46 +35,32 @@ func TestWakeBodies(t *testing.T) {
 	}
 }
 
-func TestReadWake(t *testing.T) {
+func TestSendOnEarly(t *testing.T) {
 	t.Parallel()
 	now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
 	clock := fixedClock{now}
 	for _, tc := range []struct {
-		name     string
-		body     string
-		runID    string
-		due      bool
-		requeued bool // sent on, to be visible in an hour
-		errIs    error
+		name      string
+		notBefore time.Time
+		sent      bool // sent on, to be visible at notBefore
 	}{
-		{name: "now", body: backend.EncodeWake("r1", time.Time{}), runID: "r1", due: true},
-		{name: "less than a second early", body: backend.EncodeWake("r1", now.Add(900*time.Millisecond)), runID: "r1", due: true},
-		{name: "an hour early", body: backend.EncodeWake("r1", now.Add(time.Hour)), runID: "r1", requeued: true},
-		{name: "early, for an unknown run", body: backend.EncodeWake("nope", now.Add(time.Hour)), runID: "nope"},
-		{name: "not a wake", body: `garbage`, errIs: backend.ErrBadWake},
+		{name: "now", notBefore: time.Time{}},
+		{name: "in the past", notBefore: now.Add(-time.Hour)},
+		{name: "less than a second early", notBefore: now.Add(900 * time.Millisecond)},
+		{name: "an hour early", notBefore: now.Add(time.Hour), sent: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			b := memory.New(memory.WithClock(clock))
 			t.Cleanup(func() { _ = b.Close() })
-			ctx := context.Background()
-			_, err := b.CreateRun(ctx, backend.Run{ID: "r1", Workflow: "w", Status: backend.StatusPending, CreatedAt: now, UpdatedAt: now},
-				[]backend.Event{{Seq: 1, Type: "run_created", CreatedAt: now}})
+			sent, err := backend.SendOnEarly(context.Background(), b, clock, "r1", tc.notBefore)
 			require.NoError(t, err)
-
-			runID, due, err := backend.ReadWake(ctx, b, clock, tc.body)
-			if tc.errIs != nil {
-				require.ErrorIs(t, err, tc.errIs)
-				return
-			}
-			require.NoError(t, err)
-			require.Equal(t, tc.runID, runID)
-			require.Equal(t, tc.due, due)
+			require.Equal(t, tc.sent, sent)
 			require.Zero(t, b.Pending(), "nothing visible now")
 			next, queued := b.NextVisible()
-			require.Equal(t, tc.requeued, queued)
-			if tc.requeued {
-				require.Equal(t, now.Add(time.Hour), next, "sent on for the rest of its delay")
+			require.Equal(t, tc.sent, queued)
+			if tc.sent {
+				require.Equal(t, tc.notBefore, next, "sent on for the rest of its delay")
 			}
 		})
 	}

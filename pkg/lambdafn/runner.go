@@ -104,17 +104,17 @@ func (r *Runner) HandleSQS(ctx context.Context, ev events.SQSEvent) events.SQSEv
 	var order []string // runs in the order of their first wake
 	byRun := map[string][]events.SQSMessage{}
 	for _, m := range ev.Records {
-		runID, due, err := backend.ReadWake(ctx, r.b, r.clock, m.Body)
-		switch {
-		case errors.Is(err, backend.ErrBadWake):
+		runID, notBefore, err := backend.DecodeWake(m.Body)
+		if err != nil {
 			r.log.Error("runner: dropping a malformed wake message", "message_id", m.MessageId, "error", err)
 			continue
-		case err != nil:
+		}
+		if early, err := r.sendOnEarly(ctx, runID, notBefore); err != nil {
 			r.log.Error("runner: re-delaying a wake", "run_id", runID, "error", err)
 			fail(m)
 			continue
-		case !due:
-			continue // sent on for the rest of its delay, or a delayed wake of no run
+		} else if early {
+			continue
 		}
 		if _, ok := byRun[runID]; !ok {
 			order = append(order, runID)
@@ -152,6 +152,21 @@ func (r *Runner) HandleSQS(ctx context.Context, ev events.SQSEvent) events.SQSEv
 	}
 	wg.Wait()
 	return resp
+}
+
+// sendOnEarly sends a wake whose time has not come on for the rest of its delay (SQS delays
+// at most 15 minutes; backend.SendOnEarly chains), and reports that it was early. An early
+// wake of a run that does not exist is dropped, or it would go round the queue until its
+// time came.
+func (r *Runner) sendOnEarly(ctx context.Context, runID string, notBefore time.Time) (bool, error) {
+	if notBefore.Sub(r.clock.Now()) < time.Second {
+		return false, nil
+	}
+	if _, err := r.b.GetRun(ctx, runID); errors.Is(err, backend.ErrRunNotFound) {
+		r.log.Warn("runner: delayed wake for an unknown run dropped", "run_id", runID)
+		return true, nil
+	}
+	return backend.SendOnEarly(ctx, r.b, r.clock, runID, notBefore)
 }
 
 // Stats returns the counters of the runner's worker: wakes, coalesced wakes, turns,

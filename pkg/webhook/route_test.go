@@ -1,6 +1,9 @@
 package webhook
 
 import (
+	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -49,4 +52,47 @@ func TestRoute(t *testing.T) {
 		require.Equal(t, tc.want, got, tc.path)
 		require.Equal(t, tc.token, token, tc.path)
 	}
+}
+
+// muxRoute is what http.ServeMux makes of a path with the patterns the handler used to
+// register: the route and the token.
+func muxRoute(t testing.TB, escaped string) (Routes, string) {
+	var got Routes
+	var token string
+	mux := http.NewServeMux()
+	mux.HandleFunc(workflow.WebhookPath+"{token...}", func(_ http.ResponseWriter, r *http.Request) {
+		got, token = RouteWebhook, r.PathValue("token")
+	})
+	mux.HandleFunc(workflow.WebhookPath[:len(workflow.WebhookPath)-1], func(http.ResponseWriter, *http.Request) {
+		got = RouteWebhook
+	})
+	mux.HandleFunc("POST "+ResumePath, func(http.ResponseWriter, *http.Request) { got = RouteResume })
+	r := httptest.NewRequest(http.MethodPost, "/", nil)
+	r.URL = &url.URL{Path: unescape(escaped), RawPath: escaped}
+	if r.URL.EscapedPath() != escaped {
+		t.Skip("a path url.URL cannot hold as it is")
+	}
+	mux.ServeHTTP(httptest.NewRecorder(), r)
+	return got, token
+}
+
+// route agrees with http.ServeMux on every clean path.
+func FuzzRouteMatchesServeMux(f *testing.F) {
+	for _, p := range []string{
+		"/.well-known/workflow/v1/webhook/abc", "/.well-known/workflow/v1/webhook/a/b", "/.well-known/workflow/v1/webhook/a%2Fb",
+		"/.well-known/workflow/v1/webhook/a%zz", "/.well-known/workflow/v1/webhook/", "/.well-known/workflow/v1/webhook",
+		"/.well-known/workflow/v1/%77ebhook/x", "/.well-known/workflow/v1/webhook%2Fx", "/.well-known/workflow/v1/resume",
+		"/.well-known/workflow/v1/%72esume", "/.well-known/workflow/v1/resume/", "/", "/.well-known/workflow/v1/webhook/%20",
+	} {
+		f.Add(p)
+	}
+	f.Fuzz(func(t *testing.T, p string) {
+		if !isClean(p) {
+			t.Skip("unclean paths are answered 404 before routing")
+		}
+		gotRoute, gotToken := route(p)
+		wantRoute, wantToken := muxRoute(t, p)
+		require.Equal(t, wantRoute, gotRoute, p)
+		require.Equal(t, wantToken, gotToken, p)
+	})
 }

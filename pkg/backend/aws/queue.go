@@ -105,8 +105,8 @@ func (b *Backend) Receive(ctx context.Context, n int, wait time.Duration) ([]bac
 	}
 }
 
-// wakeMessages decodes received messages (backend.ReadWake). A message whose time has not
-// come is sent on with the rest of its delay and deleted rather than returned; one that
+// wakeMessages decodes received messages. A message whose time has not come is sent on with
+// the rest of its delay (backend.SendOnEarly) and deleted rather than returned; one that
 // could not be sent on is returned early rather than lost.
 func (b *Backend) wakeMessages(ctx context.Context, in []types.Message) []backend.WakeMessage {
 	out := make([]backend.WakeMessage, 0, len(in))
@@ -114,12 +114,12 @@ func (b *Backend) wakeMessages(ctx context.Context, in []types.Message) []backen
 		if m.Body == nil || m.ReceiptHandle == nil {
 			continue
 		}
-		runID, due, err := backend.ReadWake(ctx, b, b.opts.Clock, *m.Body)
-		if errors.Is(err, backend.ErrBadWake) {
+		runID, notBefore, err := backend.DecodeWake(*m.Body)
+		if err != nil {
 			continue
 		}
 		msg := backend.WakeMessage{RunID: runID, Receipt: *m.ReceiptHandle}
-		if !due && err == nil {
+		if sent, _ := backend.SendOnEarly(ctx, b, b.opts.Clock, runID, notBefore); sent {
 			_ = b.Ack(ctx, msg)
 			continue
 		}
