@@ -3,23 +3,34 @@ package engine
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"time"
+
+	"github.com/hookflow/hookflow/pkg/workflow/werr"
 )
 
-// Sentinel errors. pkg/workflow re-exports them under the same names.
+// The error vocabulary is pkg/workflow/werr's (see there); these names keep the engine's
+// code short.
 var (
-	ErrHookNotFound    = errors.New("hookflow: hook not found")
-	ErrHookDisposed    = errors.New("hookflow: hook disposed")
-	ErrTimeout         = errors.New("hookflow: timed out")
-	ErrRunNotFound     = errors.New("hookflow: run not found")
-	ErrNonDeterminism  = errors.New("hookflow: non-deterministic workflow")
-	ErrPayloadTooLarge = errors.New("hookflow: payload too large")
-	ErrRunCancelled    = errors.New("hookflow: run cancelled")
-	ErrRunEnded        = errors.New("hookflow: run has ended")
-	ErrNotRegistered   = errors.New("hookflow: workflow not registered")
-	ErrWorkflowPanic   = errors.New("hookflow: workflow panicked")
-	ErrInvalidArgument = errors.New("hookflow: invalid argument")
+	ErrHookNotFound    = werr.ErrHookNotFound
+	ErrHookDisposed    = werr.ErrHookDisposed
+	ErrTimeout         = werr.ErrTimeout
+	ErrRunNotFound     = werr.ErrRunNotFound
+	ErrNonDeterminism  = werr.ErrNonDeterminism
+	ErrPayloadTooLarge = werr.ErrPayloadTooLarge
+	ErrRunCancelled    = werr.ErrRunCancelled
+	ErrRunEnded        = werr.ErrRunEnded
+	ErrNotRegistered   = werr.ErrNotRegistered
+	ErrWorkflowPanic   = werr.ErrWorkflowPanic
+	ErrInvalidArgument = werr.ErrInvalidArgument
+)
+
+// Error types of the vocabulary.
+type (
+	NonDeterminismError = werr.NonDeterminismError
+	HookConflictError   = werr.HookConflictError
+	ValidationError     = werr.ValidationError
+	StepError           = werr.StepError
+	RecordedError       = werr.RecordedError
 )
 
 // sentinels maps the persisted kind of an error to its sentinel, so errors read back from
@@ -48,76 +59,6 @@ func sentinelOf(kind string) error {
 	}
 	return nil
 }
-
-// NonDeterminismError reports that workflow code, replayed against its history, made a
-// different durable call than the one recorded at Position.
-type NonDeterminismError struct {
-	RunID    string
-	Position int    // the Seq of the history event that did not match (0: past the end)
-	Recorded string // what history holds there
-	Current  string // what the workflow did instead
-}
-
-func (e *NonDeterminismError) Error() string {
-	return fmt.Sprintf("hookflow: non-deterministic workflow: run %s, history position %d: recorded %s, current code %s",
-		e.RunID, e.Position, e.Recorded, e.Current)
-}
-
-// Is makes errors.Is(err, ErrNonDeterminism) true.
-func (e *NonDeterminismError) Is(target error) bool { return target == ErrNonDeterminism }
-
-// HookConflictError reports a hook token already held by another live run.
-type HookConflictError struct {
-	Token string
-	RunID string // the run that holds the token
-}
-
-func (e *HookConflictError) Error() string {
-	return fmt.Sprintf("hookflow: hook token %q is held by run %s", e.Token, e.RunID)
-}
-
-// ValidationError reports a payload rejected by a hook's schema or Validate function.
-type ValidationError struct {
-	Issues []string
-}
-
-func (e *ValidationError) Error() string {
-	if len(e.Issues) == 1 {
-		return "hookflow: invalid payload: " + e.Issues[0]
-	}
-	return fmt.Sprintf("hookflow: invalid payload: %d issues: %q", len(e.Issues), e.Issues)
-}
-
-// StepError is what a workflow gets from a step that failed for good: retries exhausted, or a
-// Fatal error. Err is the step's last error as recorded in history.
-type StepError struct {
-	Step     string
-	Attempts int
-	Err      error
-}
-
-func (e *StepError) Error() string {
-	s := "s"
-	if e.Attempts == 1 {
-		s = ""
-	}
-	return fmt.Sprintf("step %q failed after %d attempt%s: %v", e.Step, e.Attempts, s, e.Err)
-}
-
-// Unwrap returns the recorded cause.
-func (e *StepError) Unwrap() error { return e.Err }
-
-// RecordedError is an error read back from history. Its message is the original error's
-// message; when the original matched one of the package's sentinels, it still does.
-type RecordedError struct {
-	Message  string
-	sentinel error
-}
-
-func (e *RecordedError) Error() string { return e.Message }
-
-// Unwrap returns the sentinel the original error matched, if any.
-func (e *RecordedError) Unwrap() error { return e.sentinel }
 
 // fatalError marks an error that must not be retried.
 type fatalError struct{ err error }
@@ -218,7 +159,7 @@ func fromRecord(rec *errorRecord) error {
 	case "validation":
 		return &ValidationError{Issues: rec.Issues}
 	}
-	return &RecordedError{Message: rec.Message, sentinel: sentinelOf(rec.Kind)}
+	return werr.Recorded(rec.Message, sentinelOf(rec.Kind))
 }
 
 // EncodeError returns the persisted form of err (nil for nil).
@@ -238,7 +179,7 @@ func DecodeError(raw json.RawMessage) error {
 	}
 	var rec errorRecord
 	if err := json.Unmarshal(raw, &rec); err != nil {
-		return &RecordedError{Message: string(raw)}
+		return werr.Recorded(string(raw), nil)
 	}
 	return fromRecord(&rec)
 }

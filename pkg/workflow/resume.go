@@ -16,7 +16,7 @@ import (
 // route) and nothing is stored.
 const DefaultMaxPayloadBytes = engine.DefaultMaxPayloadBytes
 
-// MaxPayloadLimit is the largest MaxPayloadBytes that can be honoured: a payload is stored in
+// MaxPayloadLimit is the largest MaxPayloadBytes that can be honoured, 376 KiB: a payload is stored in
 // one record (DynamoDB: 400 KB), and 24 KiB of it is kept for what travels with the payload
 // (a webhook request's method, URL and headers, the record's keys). A larger
 // ClientOptions.MaxPayloadBytes counts as MaxPayloadLimit. A webhook body within the limit is
@@ -24,11 +24,12 @@ const DefaultMaxPayloadBytes = engine.DefaultMaxPayloadBytes
 // one record: it then gets 413 too.
 const MaxPayloadLimit = engine.MaxPayloadLimit
 
-// IdempotencyTTL is how long idempotency keys are remembered (a hint for drivers with TTL).
-const IdempotencyTTL = engine.IdempotencyTTL
+// IdempotencyTTL is how long idempotency keys are remembered: 24 hours (a hint for drivers
+// with TTL).
+const IdempotencyTTL = backend.IdempotencyTTL
 
 // MaxIdempotencyKeyBytes bounds an idempotency key (WithIdempotencyKey, a webhook's
-// Idempotency-Key header). A longer key is refused before anything is read or stored:
+// Idempotency-Key header): 1024 bytes. A longer key is refused before anything is read or stored:
 // ResumeHook returns ErrInvalidArgument, ResumeWebhook answers 400.
 const MaxIdempotencyKeyBytes = engine.MaxIdempotencyKeyBytes
 

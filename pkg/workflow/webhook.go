@@ -11,8 +11,8 @@ import (
 	"github.com/hookflow/hookflow/pkg/backend"
 )
 
-// WebhookPath is the route webhooks are served on; a webhook's URL is the base URL followed
-// by WebhookPath and its token.
+// WebhookPath is the route webhooks are served on, "/.well-known/workflow/v1/webhook/"; a
+// webhook's URL is the base URL followed by WebhookPath and its token.
 const WebhookPath = engine.WebhookPath
 
 // Webhook response defaults and limits.

@@ -57,50 +57,6 @@ type runState struct {
 	tokenBytes int
 }
 
-// config collects the options.
-type config struct {
-	clock             backend.Clock
-	visibilityTimeout time.Duration
-	maxReceives       int
-}
-
-// Option configures a Backend made by New or Open.
-type Option func(*config)
-
-// WithClock sets the clock used for delayed messages, visibility timeouts and the time part
-// of assigned inbox IDs. The default is backend.SystemClock{}. A nil clock is ignored.
-func WithClock(c backend.Clock) Option {
-	return func(cfg *config) {
-		if c != nil {
-			cfg.clock = c
-		}
-	}
-}
-
-// WithVisibilityTimeout sets how long a received wake message stays invisible before it is
-// delivered again unless acknowledged. The default is DefaultVisibilityTimeout; a value that
-// is not positive is ignored.
-func WithVisibilityTimeout(d time.Duration) Option {
-	return func(cfg *config) {
-		if d > 0 {
-			cfg.visibilityTimeout = d
-		}
-	}
-}
-
-// WithMaxReceives sets how many times a wake message may be received without being
-// acknowledged, like the maxReceiveCount of an SQS redrive policy: when the visibility timeout
-// after its n-th receive ends, the message is moved out of the queue to the dead letters (see
-// DeadLetters) instead of being delivered again. The default is DefaultMaxReceives; a value
-// that is not positive is ignored.
-func WithMaxReceives(n int) Option {
-	return func(cfg *config) {
-		if n > 0 {
-			cfg.maxReceives = n
-		}
-	}
-}
-
 var (
 	_ backend.Backend = (*Backend)(nil)
 	_ backend.Clocked = (*Backend)(nil)
@@ -108,22 +64,41 @@ var (
 
 // New returns an empty Backend that keeps its state in memory only.
 func New(opts ...Option) *Backend {
-	cfg := config{clock: backend.SystemClock{}, visibilityTimeout: DefaultVisibilityTimeout, maxReceives: DefaultMaxReceives}
-	for _, opt := range opts {
-		opt(&cfg)
+	return newBackend(applied(opts))
+}
+
+// NewWithOptions is New with Options; impossible values are refused.
+func NewWithOptions(opts Options) (*Backend, error) {
+	if err := opts.validate(); err != nil {
+		return nil, err
 	}
+	return newBackend(opts.WithDefaults()), nil
+}
+
+// applied returns the Options the shorthands set, with defaults.
+func applied(opts []Option) Options {
+	var o Options
+	for _, opt := range opts {
+		if opt != nil {
+			opt(&o)
+		}
+	}
+	return o.WithDefaults()
+}
+
+func newBackend(cfg Options) *Backend {
 	var nonce [6]byte
 	_, _ = rand.Read(nonce[:]) // crypto/rand.Read never fails
 	return &Backend{
-		clock:      cfg.clock,
-		visibility: cfg.visibilityTimeout,
+		clock:      cfg.Clock,
+		visibility: cfg.VisibilityTimeout,
 		runs:       make(map[string]*runState),
 		inbox:      make(map[string][]backend.InboxItem),
 		tokens:     make(map[string]backend.Token),
 		responses:  make(map[string]backend.Response),
 		idem:       make(map[string]backend.Idempotency),
 		entropy:    ulid.Monotonic(rand.Reader, 0),
-		q:          newQueue(hex.EncodeToString(nonce[:]), cfg.clock, cfg.maxReceives),
+		q:          newQueue(hex.EncodeToString(nonce[:]), cfg.Clock, cfg.MaxReceives),
 	}
 }
 

@@ -50,11 +50,23 @@ const fileFormat = "1"
 // a DueAt and runs with inbox items. Open waits up to a second for another process to
 // release the file. Close closes the file.
 func Open(path string, opts ...Option) (*Backend, error) {
+	return open(path, applied(opts))
+}
+
+// OpenWithOptions is Open with Options; impossible values are refused.
+func OpenWithOptions(path string, opts Options) (*Backend, error) {
+	if err := opts.validate(); err != nil {
+		return nil, err
+	}
+	return open(path, opts.WithDefaults())
+}
+
+func open(path string, opts Options) (*Backend, error) {
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
 	if err != nil {
 		return nil, fmt.Errorf("memory: open %s: %w", path, err)
 	}
-	b := New(opts...)
+	b := newBackend(opts)
 	err = db.Update(func(tx *bolt.Tx) error {
 		for _, name := range allBuckets {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
