@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hookflow/hookflow/pkg/backend"
+	"github.com/hookflow/hookflow/pkg/workflow/werr"
 )
 
 // NewRunID returns a random run ID (128 bits, URL-safe).
@@ -60,7 +61,7 @@ func StartRun(ctx context.Context, b backend.Backend, clock backend.Clock, workf
 func GetRun(ctx context.Context, b backend.Store, runID string) (backend.Run, error) {
 	run, err := b.GetRun(ctx, runID)
 	if errors.Is(err, backend.ErrRunNotFound) {
-		return run, fmt.Errorf("%w: %s", ErrRunNotFound, runID)
+		return run, fmt.Errorf("%w: %s", werr.ErrRunNotFound, runID)
 	}
 	return run, err
 }
@@ -73,13 +74,13 @@ func CancelRun(ctx context.Context, b backend.Backend, clock backend.Clock, runI
 	_, _, err := b.PutInbox(ctx, item, nil)
 	switch {
 	case errors.Is(err, backend.ErrRunNotFound):
-		return fmt.Errorf("%w: %s", ErrRunNotFound, runID)
+		return fmt.Errorf("%w: %s", werr.ErrRunNotFound, runID)
 	case errors.Is(err, backend.ErrRunEnded):
 		run, gerr := b.GetRun(ctx, runID)
 		if gerr == nil && run.Status == backend.StatusCancelled {
 			return nil
 		}
-		return fmt.Errorf("%w: run %s is %s", ErrRunEnded, runID, run.Status)
+		return fmt.Errorf("%w: run %s is %s", werr.ErrRunEnded, runID, run.Status)
 	case err != nil:
 		return err
 	}
@@ -122,7 +123,7 @@ func RunError(run backend.Run) error {
 		if err := DecodeError(run.Error); err != nil {
 			return err
 		}
-		return ErrRunCancelled
+		return werr.ErrRunCancelled
 	default:
 		if err := DecodeError(run.Error); err != nil {
 			return err

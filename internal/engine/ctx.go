@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"time"
+
+	"github.com/hookflow/hookflow/pkg/workflow/werr"
 )
 
 // Ctx is the workflow context of one run. pkg/workflow wraps it as workflow.Context.
@@ -34,7 +36,7 @@ func (c *Ctx) enter() error {
 }
 
 func invalidf(format string, args ...any) error {
-	return fmt.Errorf("%w: %s", ErrInvalidArgument, fmt.Sprintf(format, args...))
+	return fmt.Errorf("%w: %s", werr.ErrInvalidArgument, fmt.Sprintf(format, args...))
 }
 
 // RunID returns the ID of the run.

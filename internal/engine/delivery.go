@@ -8,6 +8,7 @@ import (
 	"fmt"
 
 	"github.com/hookflow/hookflow/pkg/backend"
+	"github.com/hookflow/hookflow/pkg/workflow/werr"
 )
 
 // Delivery is how a payload from the outside world reaches a run: the token is looked up,
@@ -99,7 +100,7 @@ func (d Delivery) Refused() bool {
 func refused(o Outcome, err error) Delivery { return Delivery{Outcome: o, Err: err} }
 
 func notFound(format string, args ...any) Delivery {
-	return refused(NotFound, fmt.Errorf("%w: "+format, append([]any{ErrHookNotFound}, args...)...))
+	return refused(NotFound, fmt.Errorf("%w: "+format, append([]any{werr.ErrHookNotFound}, args...)...))
 }
 
 // ClientOptions configure a Client. The zero value is usable.
@@ -155,7 +156,7 @@ func (c *Client) MaxPayload() int64 { return c.maxPayload }
 func (c *Client) ResumeHook(ctx context.Context, token string, payload json.RawMessage, key string) (Delivery, error) {
 	if err := CheckResume(c.maxPayload, payload, key); err != nil {
 		o := Invalid
-		if errors.Is(err, ErrPayloadTooLarge) {
+		if errors.Is(err, werr.ErrPayloadTooLarge) {
 			o = TooLarge
 		}
 		return refused(o, err), nil
@@ -182,7 +183,7 @@ func (c *Client) ResumeHook(ctx context.Context, token string, payload json.RawM
 // first too.
 func CheckResume(limit int64, payload json.RawMessage, key string) error {
 	if n := int64(len(payload)); n > limit {
-		return fmt.Errorf("%w: payload is %d bytes, the limit is %d", ErrPayloadTooLarge, n, limit)
+		return fmt.Errorf("%w: payload is %d bytes, the limit is %d", werr.ErrPayloadTooLarge, n, limit)
 	}
 	if d, bad := checkKey(key); bad {
 		return d.Err
@@ -193,7 +194,7 @@ func CheckResume(limit int64, payload json.RawMessage, key string) error {
 // checkKey refuses an idempotency key over the limit.
 func checkKey(key string) (Delivery, bool) {
 	if n := len(key); n > MaxIdempotencyKeyBytes {
-		return refused(Invalid, fmt.Errorf("%w: idempotency key is %d bytes, the limit is %d", ErrInvalidArgument, n, MaxIdempotencyKeyBytes)), true
+		return refused(Invalid, fmt.Errorf("%w: idempotency key is %d bytes, the limit is %d", werr.ErrInvalidArgument, n, MaxIdempotencyKeyBytes)), true
 	}
 	return Delivery{}, false
 }
@@ -231,7 +232,7 @@ func (c *Client) deliver(ctx context.Context, tok backend.Token, data TokenData,
 		}
 	}
 	if n := len(raw) + len(body) + recordOverhead; n > backend.MaxItemBytes {
-		return refused(TooLarge, fmt.Errorf("%w: the delivery would take %d bytes with its headers, a record holds %d", ErrPayloadTooLarge, n, backend.MaxItemBytes)), nil
+		return refused(TooLarge, fmt.Errorf("%w: the delivery would take %d bytes with its headers, a record holds %d", werr.ErrPayloadTooLarge, n, backend.MaxItemBytes)), nil
 	}
 	now := c.clock.Now().UTC()
 	res := Result{RunID: tok.RunID, HookID: tok.HookID, DeliveryID: deliveryID}

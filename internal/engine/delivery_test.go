@@ -12,6 +12,7 @@ import (
 
 	"github.com/hookflow/hookflow/pkg/backend"
 	"github.com/hookflow/hookflow/pkg/backend/memory"
+	"github.com/hookflow/hookflow/pkg/workflow/werr"
 )
 
 // deliverySetup returns a client of a memory backend holding one run that waits on a plain
@@ -56,11 +57,11 @@ func TestResumeHookOutcomes(t *testing.T) {
 		{"stored", "plain", `{"n":1}`, "", Stored, nil},
 		{"stored with a key", "plain", `{"n":2}`, "k1", Stored, nil},
 		{"the same key again", "plain", `{"n":2}`, "k1", Duplicate, nil},
-		{"empty token", "", `{"n":1}`, "", NotFound, ErrHookNotFound},
-		{"unknown token", "nope", `{"n":1}`, "", NotFound, ErrHookNotFound},
-		{"a webhook's token", "web", `{"n":1}`, "", NotFound, ErrHookNotFound},
-		{"over the limit", "plain", `{"n":"` + strings.Repeat("x", 64) + `"}`, "", TooLarge, ErrPayloadTooLarge},
-		{"key over the limit", "plain", `{"n":1}`, strings.Repeat("k", MaxIdempotencyKeyBytes+1), Invalid, ErrInvalidArgument},
+		{"empty token", "", `{"n":1}`, "", NotFound, werr.ErrHookNotFound},
+		{"unknown token", "nope", `{"n":1}`, "", NotFound, werr.ErrHookNotFound},
+		{"a webhook's token", "web", `{"n":1}`, "", NotFound, werr.ErrHookNotFound},
+		{"over the limit", "plain", `{"n":"` + strings.Repeat("x", 64) + `"}`, "", TooLarge, werr.ErrPayloadTooLarge},
+		{"key over the limit", "plain", `{"n":1}`, strings.Repeat("k", MaxIdempotencyKeyBytes+1), Invalid, werr.ErrInvalidArgument},
 	} {
 		d, err := c.ResumeHook(ctx, tc.token, json.RawMessage(tc.payload), tc.key)
 		require.NoError(t, err, tc.name)
@@ -78,7 +79,7 @@ func TestResumeHookOutcomes(t *testing.T) {
 	d, err := c.ResumeHook(ctx, "plain", json.RawMessage(`{"m":1}`), "")
 	require.NoError(t, err)
 	require.Equal(t, Invalid, d.Outcome, "the schema rejects it")
-	var invalid *ValidationError
+	var invalid *werr.ValidationError
 	require.ErrorAs(t, d.Err, &invalid)
 	require.NotEmpty(t, invalid.Issues)
 

@@ -16,6 +16,7 @@ import (
 
 	"github.com/hookflow/hookflow/pkg/backend"
 	"github.com/hookflow/hookflow/pkg/backend/memory"
+	"github.com/hookflow/hookflow/pkg/workflow/werr"
 )
 
 func TestMain(m *testing.M) {
@@ -158,35 +159,35 @@ func TestTurnOfUnregisteredWorkflowIsAnError(t *testing.T) {
 	require.NoError(t, err)
 	e := newEngine(b, clock, reg)
 	_, err = e.Turn(ctx, "r1")
-	require.ErrorIs(t, err, ErrNotRegistered)
+	require.ErrorIs(t, err, werr.ErrNotRegistered)
 	run, err := b.GetRun(ctx, "r1")
 	require.NoError(t, err)
 	require.Equal(t, backend.StatusPending, run.Status, "the run waits for a worker that knows it")
 	_, err = e.Turn(ctx, "missing")
-	require.ErrorIs(t, err, ErrRunNotFound)
+	require.ErrorIs(t, err, werr.ErrRunNotFound)
 }
 
 func TestErrorsSurviveTheirRecord(t *testing.T) {
 	t.Parallel()
-	sentinel := fmt.Errorf("wrapped: %w", ErrTimeout)
+	sentinel := fmt.Errorf("wrapped: %w", werr.ErrTimeout)
 	cases := []error{
 		sentinel,
-		&StepError{Step: "charge", Attempts: 2, Err: sentinel},
-		&NonDeterminismError{RunID: "r", Position: 3, Recorded: "a", Current: "b"},
-		&HookConflictError{Token: "slack:C1", RunID: "r0"},
-		&ValidationError{Issues: []string{"/amount: must be >= 0"}},
+		&werr.StepError{Step: "charge", Attempts: 2, Err: sentinel},
+		&werr.NonDeterminismError{RunID: "r", Position: 3, Recorded: "a", Current: "b"},
+		&werr.HookConflictError{Token: "slack:C1", RunID: "r0"},
+		&werr.ValidationError{Issues: []string{"/amount: must be >= 0"}},
 		errors.New("plain"),
 	}
 	for _, orig := range cases {
 		got := DecodeError(EncodeError(orig))
 		require.Equal(t, orig.Error(), got.Error())
-		require.Equal(t, errors.Is(orig, ErrTimeout), errors.Is(got, ErrTimeout), "%v", orig)
-		require.Equal(t, errors.Is(orig, ErrNonDeterminism), errors.Is(got, ErrNonDeterminism), "%v", orig)
+		require.Equal(t, errors.Is(orig, werr.ErrTimeout), errors.Is(got, werr.ErrTimeout), "%v", orig)
+		require.Equal(t, errors.Is(orig, werr.ErrNonDeterminism), errors.Is(got, werr.ErrNonDeterminism), "%v", orig)
 	}
-	var se *StepError
+	var se *werr.StepError
 	require.ErrorAs(t, DecodeError(EncodeError(cases[1])), &se)
 	require.Equal(t, 2, se.Attempts)
-	var hc *HookConflictError
+	var hc *werr.HookConflictError
 	require.ErrorAs(t, DecodeError(EncodeError(cases[3])), &hc)
 	require.Equal(t, "r0", hc.RunID)
 	require.Nil(t, DecodeError(nil))

@@ -8,47 +8,22 @@ import (
 	"github.com/hookflow/hookflow/pkg/workflow/werr"
 )
 
-// The error vocabulary is pkg/workflow/werr's (see there); these names keep the engine's
-// code short.
-var (
-	ErrHookNotFound    = werr.ErrHookNotFound
-	ErrHookDisposed    = werr.ErrHookDisposed
-	ErrTimeout         = werr.ErrTimeout
-	ErrRunNotFound     = werr.ErrRunNotFound
-	ErrNonDeterminism  = werr.ErrNonDeterminism
-	ErrPayloadTooLarge = werr.ErrPayloadTooLarge
-	ErrRunCancelled    = werr.ErrRunCancelled
-	ErrRunEnded        = werr.ErrRunEnded
-	ErrNotRegistered   = werr.ErrNotRegistered
-	ErrWorkflowPanic   = werr.ErrWorkflowPanic
-	ErrInvalidArgument = werr.ErrInvalidArgument
-)
-
-// Error types of the vocabulary.
-type (
-	NonDeterminismError = werr.NonDeterminismError
-	HookConflictError   = werr.HookConflictError
-	ValidationError     = werr.ValidationError
-	StepError           = werr.StepError
-	RecordedError       = werr.RecordedError
-)
-
 // sentinels maps the persisted kind of an error to its sentinel, so errors read back from
 // history still match with errors.Is.
 var sentinels = []struct {
 	kind string
 	err  error
 }{
-	{"hook_not_found", ErrHookNotFound},
-	{"hook_disposed", ErrHookDisposed},
-	{"timeout", ErrTimeout},
-	{"run_not_found", ErrRunNotFound},
-	{"payload_too_large", ErrPayloadTooLarge},
-	{"cancelled", ErrRunCancelled},
-	{"run_ended", ErrRunEnded},
-	{"not_registered", ErrNotRegistered},
-	{"panic", ErrWorkflowPanic},
-	{"invalid_argument", ErrInvalidArgument},
+	{"hook_not_found", werr.ErrHookNotFound},
+	{"hook_disposed", werr.ErrHookDisposed},
+	{"timeout", werr.ErrTimeout},
+	{"run_not_found", werr.ErrRunNotFound},
+	{"payload_too_large", werr.ErrPayloadTooLarge},
+	{"cancelled", werr.ErrRunCancelled},
+	{"run_ended", werr.ErrRunEnded},
+	{"not_registered", werr.ErrNotRegistered},
+	{"panic", werr.ErrWorkflowPanic},
+	{"invalid_argument", werr.ErrInvalidArgument},
 }
 
 func sentinelOf(kind string) error {
@@ -117,10 +92,10 @@ func toRecord(err error) *errorRecord {
 	}
 	rec := &errorRecord{Message: err.Error()}
 	var (
-		stepErr  *StepError
-		nonDet   *NonDeterminismError
-		conflict *HookConflictError
-		invalid  *ValidationError
+		stepErr  *werr.StepError
+		nonDet   *werr.NonDeterminismError
+		conflict *werr.HookConflictError
+		invalid  *werr.ValidationError
 	)
 	switch {
 	case errors.As(err, &stepErr):
@@ -149,15 +124,15 @@ func fromRecord(rec *errorRecord) error {
 	}
 	switch rec.Kind {
 	case "step":
-		return &StepError{Step: rec.Step, Attempts: rec.Attempts, Err: fromRecord(rec.Cause)}
+		return &werr.StepError{Step: rec.Step, Attempts: rec.Attempts, Err: fromRecord(rec.Cause)}
 	case "nondeterminism":
 		if n := rec.NonDet; n != nil {
-			return &NonDeterminismError{RunID: n.RunID, Position: n.Position, Recorded: n.Recorded, Current: n.Current}
+			return &werr.NonDeterminismError{RunID: n.RunID, Position: n.Position, Recorded: n.Recorded, Current: n.Current}
 		}
 	case "hook_conflict":
-		return &HookConflictError{Token: rec.Token, RunID: rec.RunID}
+		return &werr.HookConflictError{Token: rec.Token, RunID: rec.RunID}
 	case "validation":
-		return &ValidationError{Issues: rec.Issues}
+		return &werr.ValidationError{Issues: rec.Issues}
 	}
 	return werr.Recorded(rec.Message, sentinelOf(rec.Kind))
 }

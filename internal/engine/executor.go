@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hookflow/hookflow/pkg/backend"
+	"github.com/hookflow/hookflow/pkg/workflow/werr"
 )
 
 // executor holds one run's workflow code in memory: its coroutines, the durable operations
@@ -172,7 +173,7 @@ func describe(ev backend.Event) string {
 
 // nonDeterminism stops the turn: the code no longer matches the history.
 func (x *executor) nonDeterminism(ev backend.Event, current string) {
-	x.fail(&NonDeterminismError{RunID: x.runID, Position: int(ev.Seq), Recorded: describe(ev), Current: current})
+	x.fail(&werr.NonDeterminismError{RunID: x.runID, Position: int(ev.Seq), Recorded: describe(ev), Current: current})
 }
 
 // fail records why the turn must stop and unwinds the calling coroutine, if any.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hookflow/hookflow/pkg/backend"
+	"github.com/hookflow/hookflow/pkg/workflow/werr"
 )
 
 // Failed turns.
@@ -92,7 +93,7 @@ func RetryRun(ctx context.Context, b backend.Backend, clock backend.Clock, runID
 		}
 		switch {
 		case run.Status.Terminal():
-			return fmt.Errorf("%w: run %s is %s", ErrRunEnded, runID, run.Status)
+			return fmt.Errorf("%w: run %s is %s", werr.ErrRunEnded, runID, run.Status)
 		case run.Status != backend.StatusStuck:
 			return nil
 		}

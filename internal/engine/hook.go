@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/hookflow/hookflow/pkg/backend"
+	"github.com/hookflow/hookflow/pkg/workflow/werr"
 )
 
 // MaxTokenLength bounds custom hook tokens (in bytes).
@@ -124,7 +125,7 @@ func CreateHook(c *Ctx, spec HookSpec) (*Hook, error) {
 			x.nonDeterminism(ev, fmt.Sprintf("%s %s with token %q", spec.Kind, id, spec.Token))
 		}
 		if ev.Type == EventHookConflict {
-			return nil, &HookConflictError{Token: d.Token, RunID: d.Holder}
+			return nil, &werr.HookConflictError{Token: d.Token, RunID: d.Holder}
 		}
 	} else {
 		d = hookCreatedData{Name: spec.Kind, Token: spec.Token, URL: spec.URL, Timeout: spec.Timeout, Manual: spec.Manual, Fallback: spec.Fallback}
@@ -174,7 +175,7 @@ func (x *executor) claimToken(id string, spec HookSpec, d hookCreatedData) error
 	x.pending = x.pending[:len(x.pending)-1]
 	x.lastSeq--
 	x.record(EventHookConflict, id, hookCreatedData{Name: spec.Kind, Token: d.Token, Holder: held.RunID})
-	return &HookConflictError{Token: d.Token, RunID: held.RunID}
+	return &werr.HookConflictError{Token: d.Token, RunID: held.RunID}
 }
 
 // commitNow commits what is pending from inside workflow code (a token claim, a webhook
@@ -215,7 +216,7 @@ func (h *Hook) Receive(c *Ctx) (Received, error) {
 			if _, replayed := x.command(st.id, "timeout", fmt.Sprintf("hook_timed_out %s", st.id), EventHookTimedOut); !replayed {
 				x.record(EventHookTimedOut, st.id, hookEventData{Name: "timeout"})
 			}
-			return Received{}, fmt.Errorf("%w: hook %s received nothing within %s", ErrTimeout, st.token, st.timeout)
+			return Received{}, fmt.Errorf("%w: hook %s received nothing within %s", werr.ErrTimeout, st.token, st.timeout)
 		}
 		x.cancelTimer(timer)
 	}
@@ -225,7 +226,7 @@ func (h *Hook) Receive(c *Ctx) (Received, error) {
 
 func (st *hookState) take() (Received, error) {
 	if len(st.buffer) == 0 {
-		return Received{}, fmt.Errorf("%w: %s", ErrHookDisposed, st.token)
+		return Received{}, fmt.Errorf("%w: %s", werr.ErrHookDisposed, st.token)
 	}
 	d := st.buffer[0]
 	st.buffer[0] = delivery{}

@@ -3,6 +3,8 @@ package engine
 import (
 	"fmt"
 	"runtime/debug"
+
+	"github.com/hookflow/hookflow/pkg/workflow/werr"
 )
 
 // The scheduler runs a run's coroutines one at a time, in creation order, each until it blocks.
@@ -47,7 +49,7 @@ func (s *scheduler) spawn(name string, fn func()) *coroutine {
 			case nil, killed, aborted:
 			default:
 				if s.panicked == nil {
-					s.panicked = fmt.Errorf("%w: coroutine %q: %v\n%s", ErrWorkflowPanic, c.name, r, debug.Stack())
+					s.panicked = fmt.Errorf("%w: coroutine %q: %v\n%s", werr.ErrWorkflowPanic, c.name, r, debug.Stack())
 				}
 			}
 			c.done = true

@@ -7,6 +7,8 @@ import (
 	"sync"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/hookflow/hookflow/pkg/workflow/werr"
 )
 
 // compiled caches compiled schemas by their text: a delivery path compiles each hook
@@ -21,16 +23,16 @@ func CompileSchema(raw []byte) (*jsonschema.Schema, error) {
 	}
 	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
 	if err != nil {
-		return nil, fmt.Errorf("%w: hook schema is not JSON: %v", ErrInvalidArgument, err)
+		return nil, fmt.Errorf("%w: hook schema is not JSON: %v", werr.ErrInvalidArgument, err)
 	}
 	c := jsonschema.NewCompiler()
 	const url = "hookflow:///hook-payload.json"
 	if err := c.AddResource(url, doc); err != nil {
-		return nil, fmt.Errorf("%w: hook schema: %v", ErrInvalidArgument, err)
+		return nil, fmt.Errorf("%w: hook schema: %v", werr.ErrInvalidArgument, err)
 	}
 	s, err := c.Compile(url)
 	if err != nil {
-		return nil, fmt.Errorf("%w: hook schema does not compile: %v", ErrInvalidArgument, err)
+		return nil, fmt.Errorf("%w: hook schema does not compile: %v", werr.ErrInvalidArgument, err)
 	}
 	compiled.Store(string(raw), s)
 	return s, nil
@@ -45,7 +47,7 @@ func validatePayload(schema, payload []byte) error {
 	}
 	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(payload))
 	if err != nil {
-		return &ValidationError{Issues: []string{"payload is not JSON: " + err.Error()}}
+		return &werr.ValidationError{Issues: []string{"payload is not JSON: " + err.Error()}}
 	}
 	err = s.Validate(inst)
 	var ve *jsonschema.ValidationError
@@ -70,5 +72,5 @@ func validatePayload(schema, payload []byte) error {
 	if len(issues) == 0 {
 		issues = []string{ve.Error()}
 	}
-	return &ValidationError{Issues: issues}
+	return &werr.ValidationError{Issues: issues}
 }

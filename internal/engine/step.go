@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hookflow/hookflow/pkg/backend"
+	"github.com/hookflow/hookflow/pkg/workflow/werr"
 )
 
 // StepFunc is an untyped step body. Its result is recorded as JSON.
@@ -83,7 +84,7 @@ func (x *executor) applyStep(st *stepState, ev backend.Event) {
 		st.future.resolve(d.Result, nil)
 	case EventStepFailed:
 		st.finish()
-		st.future.resolve(nil, &StepError{Step: st.name, Attempts: d.Attempt, Err: DecodeError(d.Error)})
+		st.future.resolve(nil, &werr.StepError{Step: st.name, Attempts: d.Attempt, Err: DecodeError(d.Error)})
 	case EventStepRetrying:
 		st.retryAt = d.RetryAt
 	}
@@ -183,11 +184,11 @@ func callStep(ctx context.Context, st *stepState) (any, error) {
 	select {
 	case o := <-ch:
 		if o.err != nil && ctx.Err() == context.DeadlineExceeded {
-			return nil, fmt.Errorf("%w: step %q took longer than %s: %v", ErrTimeout, st.name, st.opts.Timeout, o.err)
+			return nil, fmt.Errorf("%w: step %q took longer than %s: %v", werr.ErrTimeout, st.name, st.opts.Timeout, o.err)
 		}
 		return o.v, o.err
 	case <-ctx.Done():
-		return nil, fmt.Errorf("%w: step %q took longer than %s", ErrTimeout, st.name, st.opts.Timeout)
+		return nil, fmt.Errorf("%w: step %q took longer than %s", werr.ErrTimeout, st.name, st.opts.Timeout)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hookflow/hookflow/pkg/backend"
+	"github.com/hookflow/hookflow/pkg/workflow/werr"
 )
 
 // Turn runs one turn of a run: it brings the workflow up to date with the run's history
@@ -19,7 +20,7 @@ import (
 func (e *Engine) Turn(ctx context.Context, runID string) (TurnResult, error) {
 	run, err := e.b.GetRun(ctx, runID)
 	if errors.Is(err, backend.ErrRunNotFound) {
-		return TurnResult{}, e.wrap(runID, fmt.Errorf("%w: %v", ErrRunNotFound, err))
+		return TurnResult{}, e.wrap(runID, fmt.Errorf("%w: %v", werr.ErrRunNotFound, err))
 	}
 	if err != nil {
 		return TurnResult{}, e.wrap(runID, err)
@@ -44,7 +45,7 @@ func (e *Engine) Turn(ctx context.Context, runID string) (TurnResult, error) {
 	if x == nil {
 		fn, ok := e.reg.Lookup(run.Workflow)
 		if !ok {
-			return TurnResult{}, e.wrap(runID, fmt.Errorf("%w: %q", ErrNotRegistered, run.Workflow))
+			return TurnResult{}, e.wrap(runID, fmt.Errorf("%w: %q", werr.ErrNotRegistered, run.Workflow))
 		}
 		x = newExecutor(e, run, fn)
 		if x.history, err = e.b.ListEvents(ctx, runID, 0); err != nil {
@@ -98,7 +99,7 @@ func (x *executor) turn(ctx context.Context) (TurnResult, error) {
 	deadlineStop := false
 	for {
 		if x.abortErr != nil {
-			if errors.Is(x.abortErr, ErrNonDeterminism) {
+			if errors.Is(x.abortErr, werr.ErrNonDeterminism) {
 				return x.finish(backend.StatusFailed, EventRunFailed, nil, x.abortErr)
 			}
 			return TurnResult{}, x.abortErr
@@ -137,7 +138,7 @@ func (x *executor) turn(ctx context.Context) (TurnResult, error) {
 		case actDeadline:
 			deadlineStop = true
 		case actCancel:
-			return x.finish(backend.StatusCancelled, EventRunCancelled, nil, ErrRunCancelled)
+			return x.finish(backend.StatusCancelled, EventRunCancelled, nil, werr.ErrRunCancelled)
 		}
 		if deadlineStop {
 			return x.suspend(true)

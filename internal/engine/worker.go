@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hookflow/hookflow/pkg/backend"
+	"github.com/hookflow/hookflow/pkg/workflow/werr"
 )
 
 // WorkerOptions configure a Worker.
@@ -149,7 +150,7 @@ func (e *Engine) turnFailed(ctx context.Context, runID string, err error) error 
 	switch {
 	case ctx.Err() != nil:
 		return err
-	case errors.Is(err, ErrRunNotFound):
+	case errors.Is(err, werr.ErrRunNotFound):
 		e.logger.Warn("wake for an unknown run dropped", "run_id", runID)
 		return nil
 	case IsRetryable(err):
