@@ -29,6 +29,10 @@
 //	run, err := workflow.Start(ctx, c, Onboard, user, workflow.WithRunID("onboard-"+user.ID))
 //	id, err := run.Result(ctx)
 //
+// NewClient and NewWorker do not fail, but one made with an impossible combination (no
+// backend, a BaseURL that is not an http(s) URL) reports it with Err, and every call on it
+// returns that error.
+//
 // # How it works: history and replay
 //
 // Every run has an append-only history of events (run_created, step_completed,
