@@ -22,7 +22,8 @@ const (
 	envSweepGrace      = "HOOKFLOW_SWEEP_GRACE"
 	envLogLevel        = "HOOKFLOW_LOG_LEVEL"
 
-	// The HTTP routes (pkg/workflow.WebhookPath and pkg/webhook.ResumePath).
+	// The HTTP routes (pkg/workflow.WebhookPath, defined in internal/engine, and
+	// pkg/webhook.ResumePath).
 	webhookPath = "/.well-known/workflow/v1/webhook/" // + {token}
 	resumePath  = "/.well-known/workflow/v1/resume"
 )

@@ -28,7 +28,7 @@ func TestSchemaMatchesDriver(t *testing.T) {
 			"EnvTable": envTable, "EnvQueueURL": envQueueURL, "EnvBaseURL": envBaseURL,
 			"EnvMaxPayloadBytes": envMaxPayloadBytes, "EnvSweepGrace": envSweepGrace, "EnvLogLevel": envLogLevel,
 		}},
-		{"pkg/workflow/webhook.go", map[string]string{"WebhookPath": webhookPath}},
+		{"internal/engine/tokendata.go", map[string]string{"WebhookPath": webhookPath}},
 		{"pkg/webhook/handler.go", map[string]string{"ResumePath": resumePath}},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
