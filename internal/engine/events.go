@@ -23,6 +23,7 @@ const (
 	EventHookDisposed  = "hook_disposed"  // command: Dispose
 	EventHookTimedOut  = "hook_timed_out" // command: a receive saw its timeout timer fire first
 	EventResponseSent  = "response_sent"  // command: Request.RespondWith
+	EventPatchApplied  = "patch_applied"  // command: Patched took a patch's new path
 	EventRunCompleted  = "run_completed"  // terminal
 	EventRunFailed     = "run_failed"     // terminal
 	EventRunCancelled  = "run_cancelled"  // terminal
@@ -30,7 +31,7 @@ const (
 
 func isCommandEvent(t string) bool {
 	switch t {
-	case EventTimerCreated, EventHookCreated, EventHookConflict, EventHookDisposed, EventHookTimedOut, EventResponseSent:
+	case EventTimerCreated, EventHookCreated, EventHookConflict, EventHookDisposed, EventHookTimedOut, EventResponseSent, EventPatchApplied:
 		return true
 	}
 	return false

@@ -25,6 +25,8 @@ type executor struct {
 	fn       WorkflowFunc
 	input    json.RawMessage
 	seed     uint64
+	// patches are the answers Patched gave this run, by patch ID (see patch.go).
+	patches map[string]bool
 
 	// The run record as of the last commit.
 	version int64

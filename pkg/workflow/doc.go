@@ -148,6 +148,21 @@
 // panics fails its run with ErrWorkflowPanic and the stack. CancelRun stops a run at its next
 // turn whatever it waits on; Result then returns ErrRunCancelled.
 //
+// # Changing code while runs wait
+//
+// A run replays its history on the code deployed now, so a change to the durable calls made
+// before the point where runs wait (a step added before a hook, say) must not reach the runs
+// that already passed it. Patched branches on it: runs recorded before the change get false
+// and keep the old path, every other run gets true (and records a marker); DeprecatePatch
+// retires the branch once the old runs are gone. ReplayHistory checks recorded histories
+// against the new code before it ships.
+//
+//	if workflow.Patched(ctx, "audit") {
+//		if _, err := workflow.Step(ctx, "audit", audit); err != nil {
+//			return "", err
+//		}
+//	}
+//
 // # Testing
 //
 // Package workflowtest runs workflows on an in-memory backend with a fake clock:
