@@ -240,11 +240,27 @@ func (x *executor) apply(ev backend.Event) {
 		x.fireTimer(t)
 	default:
 		if isCommandEvent(ev.Type) {
-			x.nonDeterminism(ev, "no durable call (the workflow is waiting or returned)")
+			x.nonDeterminism(ev, x.waitingOn())
 			return
 		}
 		x.fail(fmt.Errorf("hookflow: run %s: unknown event type %q at position %d", x.runID, ev.Type, ev.Seq))
 	}
+}
+
+// waitingOn describes what the workflow does where the history holds a call it no longer
+// makes: it waits for a step the history does not have (one added before this point), or it
+// waits on something else or has returned.
+func (x *executor) waitingOn() string {
+	recorded := map[string]bool{}
+	for _, ev := range x.history[x.cursor:] {
+		recorded[ev.CorrelationID] = true
+	}
+	for _, st := range x.steps {
+		if !recorded[st.id] {
+			return fmt.Sprintf("step %s %q, which the history does not have", st.id, st.name)
+		}
+	}
+	return "no durable call (the workflow is waiting or returned)"
 }
 
 // currentCall describes what the workflow did with a command ID, for error messages.

@@ -20,6 +20,11 @@ func ReplayHistory(w Registrable, runID string, events []Event) error {
 	if err != nil {
 		return err
 	}
+	return replay(fn, runID, events)
+}
+
+// replay replays events against an untyped workflow function.
+func replay(fn engine.WorkflowFunc, runID string, events []Event) error {
 	evs := make([]backend.Event, len(events))
 	for i, e := range events {
 		evs[i] = backend.Event{Seq: int64(e.Seq), Type: e.Type, CorrelationID: e.CorrelationID, Data: e.Data, Body: e.Body, CreatedAt: e.CreatedAt}

@@ -91,9 +91,13 @@ type deployment struct {
 	w *workflow.Worker
 }
 
-func deploy(t *testing.T, b workflow.Backend, cacheSize int, w workflow.Registrable) deployment {
+func deploy(t *testing.T, b workflow.Backend, cacheSize int, code any) deployment {
 	t.Helper()
-	worker := workflow.NewWorker(b, workflow.NewRegistry(w), workflow.WorkerOptions{CacheSize: cacheSize, Logger: slog.New(slog.DiscardHandler)})
+	reg, ok := code.(*workflow.Registry)
+	if !ok {
+		reg = workflow.NewRegistry(code.(workflow.Registrable))
+	}
+	worker := workflow.NewWorker(b, reg, workflow.WorkerOptions{CacheSize: cacheSize, Logger: slog.New(slog.DiscardHandler)})
 	require.NoError(t, worker.Err())
 	t.Cleanup(worker.Close)
 	return deployment{w: worker}
