@@ -32,7 +32,13 @@ CFN_LINT ?= $(or $(firstword $(wildcard $(HOME)/.pyenv/versions/*/bin/cfn-lint))
 CFN_LINT_ARGS ?= --ignore-checks W3005
 INFRA_NODE := $(INFRA_DIR)/node_modules/.package-lock.json
 
-.PHONY: synth deploy deploy-localstack destroy infra-test cfn-lint cdk-bootstrap
+# The deploy gate (cmd/hookflow gate check) replays the runs in flight against the code about
+# to be deployed and stops the deploy when one would fail; GATE=off skips it.
+GATE ?= on
+# $(call GATE_CHECK,<stack outputs file>[,<environment>])
+GATE_CHECK = $(if $(filter off,$(GATE)),@echo "deploy gate: off (GATE=off)",$(2) $(GO) run ./cmd/hookflow gate check --backend aws --outputs $(1))
+
+.PHONY: synth deploy deploy-localstack destroy infra-test cfn-lint cdk-bootstrap gate
 
 $(INFRA_NODE): $(INFRA_DIR)/package.json $(INFRA_DIR)/package-lock.json
 	cd $(INFRA_DIR) && npm ci --no-audit --no-fund
@@ -51,11 +57,16 @@ infra-test: ## Run the CDK assertion tests in infra/ (warm ~15 s; a cold build t
 cdk-bootstrap: build $(INFRA_NODE) ## Prepare the AWS account and region for make deploy (once)
 	$(CDK) bootstrap $(INFRA_CONTEXT) $(CDK_ARGS)
 
-deploy: build $(INFRA_NODE) ## Deploy to AWS with the CDK (credentials from AWS_PROFILE etc.)
+gate: ## Check the runs in flight on the deployed stack against this code (make deploy runs it first)
+	$(call GATE_CHECK,$(INFRA_DIR)/cdk-outputs.json)
+
+deploy: build $(INFRA_NODE) ## Deploy to AWS with the CDK, after the deploy gate (GATE=off skips it)
+	$(call GATE_CHECK,$(INFRA_DIR)/cdk-outputs.json)
 	$(CDK) deploy $(INFRA_CONTEXT) $(CDK_ARGS) --outputs-file cdk-outputs.json
 	@echo "outputs: $(INFRA_DIR)/cdk-outputs.json"
 
 deploy-localstack: build $(INFRA_NODE) ## Deploy to LocalStack (localhost:4566) with cdklocal
+	$(call GATE_CHECK,$(INFRA_DIR)/cdk-outputs.local.json,AWS_ENDPOINT_URL=$(LOCALSTACK_ENDPOINT))
 	$(CDKLOCAL) bootstrap $(INFRA_CONTEXT) $(LOCALSTACK_CONTEXT) $(CDK_ARGS)
 	$(CDKLOCAL) deploy --require-approval never $(INFRA_CONTEXT) $(LOCALSTACK_CONTEXT) $(CDK_ARGS) --outputs-file cdk-outputs.local.json
 	@echo "outputs: $(INFRA_DIR)/cdk-outputs.local.json"

@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/hookflow/hookflow/internal/engine"
 )
@@ -70,16 +73,12 @@ func CheckHistory(r *Registry, h History) RunCheck {
 // against the workflows of r, the code about to be deployed, and returns a RunCheck per run,
 // sorted by run ID. A deploy is safe for the runs in flight when no RunCheck has an Err.
 func CheckLiveRuns(ctx context.Context, c *Client, r *Registry) ([]RunCheck, error) {
-	e, err := c.engine()
-	if err != nil {
-		return nil, err
-	}
 	if err := r.Err(); err != nil {
 		return nil, err
 	}
-	ids, err := engine.LiveRuns(ctx, e.Backend(), e.Clock().Now())
+	ids, err := c.LiveRuns(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("hookflow: listing live runs: %w", err)
+		return nil, fmt.Errorf("hookflow: listing the runs in flight: %w", err)
 	}
 	out := make([]RunCheck, 0, len(ids))
 	for _, id := range ids {
@@ -113,4 +112,68 @@ func (rc RunCheck) MarshalJSON() ([]byte, error) {
 		Workflow string `json:"workflow"`
 		Error    string `json:"error,omitempty"`
 	}{rc.RunID, rc.Workflow, msg})
+}
+
+// LiveRuns returns the IDs of the runs in flight, sorted: those that hold a live hook token
+// (waiting on a hook or webhook) and those that are due (a timer, a retry, an inbox item, a
+// first turn). A run that waits on nothing the store can see (stuck, holding no token) is not
+// listed.
+func (c *Client) LiveRuns(ctx context.Context) ([]string, error) {
+	e, err := c.engine()
+	if err != nil {
+		return nil, err
+	}
+	return engine.LiveRuns(ctx, e.Backend(), e.Clock().Now())
+}
+
+// WriteHistory writes h to dir (created if missing) as <run ID>.json, for ReadHistories.
+func WriteHistory(dir string, h History) error {
+	raw, err := json.MarshalIndent(h, "", "  ")
+	if err != nil {
+		return fmt.Errorf("hookflow: encoding the history of run %s: %w", h.RunID, err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, historyFile(h.RunID)), append(raw, '\n'), 0o644)
+}
+
+// historyFile makes a run ID a file name: path separators and NUL become "_".
+func historyFile(runID string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '/' || r == '\\' || r == 0 {
+			return '_'
+		}
+		return r
+	}, runID) + ".json"
+}
+
+// ReadHistories reads the *.json files of dir (WriteHistory's, or deploygate's export) as
+// histories, in file name order. A file that is not a run history is an error.
+func ReadHistories(dir string) ([]History, error) {
+	files, err := filepath.Glob(filepath.Join(dir, "*.json"))
+	if err != nil {
+		return nil, err
+	}
+	if len(files) == 0 {
+		if _, err := os.Stat(dir); err != nil {
+			return nil, err
+		}
+	}
+	out := make([]History, 0, len(files))
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		var h History
+		if err := json.Unmarshal(raw, &h); err != nil {
+			return nil, fmt.Errorf("%s: not a run history: %w", f, err)
+		}
+		if h.RunID == "" || h.Workflow == "" || len(h.Events) == 0 {
+			return nil, fmt.Errorf("%s: not a run history (it needs runId, workflow and events)", f)
+		}
+		out = append(out, h)
+	}
+	return out, nil
 }

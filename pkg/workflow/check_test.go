@@ -2,11 +2,13 @@ package workflow_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/hookflow/hookflow/pkg/workflow"
+	"github.com/hookflow/hookflow/pkg/workflow/workflowtest"
 )
 
 // other is a second workflow with runs in flight.
@@ -97,4 +99,52 @@ func TestExportAndCheckHistory(t *testing.T) {
 
 	_, err = c.ExportHistory(ctx, "nope")
 	require.ErrorIs(t, err, workflow.ErrRunNotFound)
+}
+
+// recordingTB records what a test helper reports instead of failing the test.
+type recordingTB struct {
+	testing.TB
+	errors []string
+	fatal  bool
+}
+
+func (r *recordingTB) Helper() {}
+func (r *recordingTB) Errorf(format string, args ...any) {
+	r.errors = append(r.errors, fmt.Sprintf(format, args...))
+}
+
+func (r *recordingTB) Fatalf(format string, args ...any) {
+	r.Errorf(format, args...)
+	r.fatal = true
+}
+
+// A directory of exported histories is what CI replays against the code of a pull request.
+func TestRequireReplayDir(t *testing.T) {
+	t.Parallel()
+	b := newMemory(t)
+	c := workflow.NewClient(b, workflow.ClientOptions{})
+	ctx := t.Context()
+	v1 := deploy(t, b, 0, workflow.NewRegistry(checkoutV1))
+	_, err := workflow.Start(ctx, c, checkoutV1, "pay:x", workflow.WithRunID("x/1"))
+	require.NoError(t, err)
+	v1.drain(t, b)
+	h, err := c.ExportHistory(ctx, "x/1")
+	require.NoError(t, err)
+	dir := t.TempDir()
+	require.NoError(t, workflow.WriteHistory(dir, h))
+	hs, err := workflow.ReadHistories(dir)
+	require.NoError(t, err)
+	require.Len(t, hs, 1)
+	require.Equal(t, "x/1", hs[0].RunID, "a run ID with a slash makes a file name")
+
+	workflowtest.RequireReplayDir(t, dir, checkoutV2)
+
+	rec := &recordingTB{TB: t}
+	workflowtest.RequireReplayDir(rec, dir, checkoutV2Unpatched)
+	require.Len(t, rec.errors, 1)
+	require.Contains(t, rec.errors[0], "run x/1 (checkout): hookflow: non-deterministic workflow")
+
+	rec = &recordingTB{TB: t}
+	workflowtest.RequireReplayDir(rec, t.TempDir(), checkoutV2)
+	require.True(t, rec.fatal, "an empty directory checks nothing: an error, not a pass")
 }

@@ -66,3 +66,27 @@ func (e *Env) RequireReplay(w workflow.Registrable, runID string) {
 		e.t.Fatalf("workflowtest: run %s does not replay: %v", runID, err)
 	}
 }
+
+// RequireReplayDir replays every history exported to dir (`hookflow gate export`, or
+// workflow.WriteHistory) against the current code of workflows, and fails the test for each
+// run that no longer replays, naming the run and the first call that differs. Keep a
+// directory of real runs' histories in testdata and call it in CI: a change that would fail
+// runs in flight fails the build before it is deployed.
+func RequireReplayDir(t testing.TB, dir string, workflows ...workflow.Registrable) {
+	t.Helper()
+	hs, err := workflow.ReadHistories(dir)
+	if err != nil {
+		t.Fatalf("workflowtest: reading histories: %v", err)
+		return
+	}
+	if len(hs) == 0 {
+		t.Fatalf("workflowtest: no history (*.json) in %s", dir)
+		return
+	}
+	reg := workflow.NewRegistry(workflows...)
+	for _, h := range hs {
+		if rc := workflow.CheckHistory(reg, h); rc.Err != nil {
+			t.Errorf("workflowtest: %v", rc)
+		}
+	}
+}
