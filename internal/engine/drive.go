@@ -92,6 +92,8 @@ func (e *Engine) Drive(ctx context.Context, runID string) error {
 	case run.Status.Terminal():
 		// A cancel request that slipped in as the run ended: the turn drops it.
 		return TurnAndSchedule(ctx, e, runID)
+	case e.pinnedElsewhere(run):
+		return e.forward(ctx, run)
 	}
 	work, err := e.hasWork(ctx, run, "")
 	if err != nil {

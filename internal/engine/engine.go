@@ -29,6 +29,9 @@ type WorkflowFunc func(ctx *Ctx, input json.RawMessage) (json.RawMessage, error)
 type Registry struct {
 	mu    sync.RWMutex
 	funcs map[string]WorkflowFunc
+	// moving holds the workflows whose runs move to new code (see pin.go); the others are
+	// pinned.
+	moving map[string]bool
 }
 
 // NewRegistry returns an empty registry.
@@ -93,6 +96,15 @@ type Options struct {
 	// lets go and queues a continuation, so that one hot run cannot keep a worker for ever.
 	// Default DefaultMaxHold.
 	MaxHold time.Duration
+	// CodeVersion names the version of the workflow code this engine runs (the runner
+	// Lambda's published version, say); empty: unversioned. A versioned engine pins each new
+	// run of a pinned workflow to its version (see pin.go), and sends the wakes of runs pinned
+	// to another version to Forward.
+	CodeVersion string
+	// Forward hands a wake of runID to the code version the run is pinned to (the runner
+	// Lambda invokes that version). Without it, a versioned engine cannot take such a wake:
+	// Drive returns an error, and the wake is redelivered.
+	Forward func(ctx context.Context, runID, codeVersion string) error
 }
 
 func (o Options) withDefaults() Options {

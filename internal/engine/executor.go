@@ -27,6 +27,9 @@ type executor struct {
 	seed     uint64
 	// patches are the answers Patched gave this run, by patch ID (see patch.go).
 	patches map[string]bool
+	// pin is the code version the run's next commit pins it to: the engine's, for a run of a
+	// pinned workflow that is not pinned yet (see pin.go); empty once it is.
+	pin string
 
 	// The run record as of the last commit.
 	version int64
@@ -96,6 +99,7 @@ func newExecutor(e *Engine, run backend.Run, fn WorkflowFunc) *executor {
 		sched:    newScheduler(),
 		byID:     map[string]any{},
 	}
+	x.pin = e.pinFor(run)
 	x.ctx = &Ctx{x: x}
 	x.logger = slog.New(&replayHandler{x: x, h: e.logger.Handler()}).With("run_id", run.ID, "workflow", run.Workflow)
 	return x

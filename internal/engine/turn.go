@@ -418,10 +418,12 @@ func (x *executor) commit(status backend.RunStatus, due time.Time, output, errRa
 		ClaimTokens:   x.claims,
 		ReleaseTokens: x.releases,
 		PutResponses:  x.responses,
+		CodeVersion:   x.pin,
 	}
 	if err := x.send(c); err != nil {
 		return err
 	}
+	x.pin = ""
 	x.pending, x.deleteInbox, x.claims, x.releases, x.responses = nil, nil, nil, nil, nil
 	return nil
 }

@@ -78,6 +78,10 @@ type Run struct {
 	// ReleaseLease change them; CreateRun and Commit leave them alone.
 	LeaseOwner string
 	LeaseUntil time.Time
+	// CodeVersion is the version of the workflow code the run is pinned to (the runner that
+	// took its first turn); empty for a run that is not pinned. A Commit with a CodeVersion
+	// sets it; the engine sets it once.
+	CodeVersion string
 }
 
 // Event is one entry of a run's history.
@@ -168,6 +172,8 @@ type Commit struct {
 	// Failures and LastError replace the run's (a commit of work leaves them zero).
 	Failures  int
 	LastError string
+	// CodeVersion, when not empty, replaces the run's CodeVersion; empty leaves it alone.
+	CodeVersion string
 	// Events are appended to the history. Their Seq must run on from the run's LastSeq without
 	// gaps; LastSeq becomes the Seq of the last one.
 	Events []Event

@@ -198,6 +198,9 @@ type RunInfo struct {
 	// engine could not run a turn at all), and LastError is the latest such failure.
 	Failures  int
 	LastError string
+	// CodeVersion is the version of the code the run is pinned to (see Versioning); empty
+	// when it is not pinned.
+	CodeVersion string
 }
 
 // GetRun returns what is known of a run, or an error matching ErrRunNotFound.
@@ -213,6 +216,7 @@ func (c *Client) GetRun(ctx context.Context, runID string) (RunInfo, error) {
 	info := RunInfo{
 		ID: run.ID, Workflow: run.Workflow, Status: RunStatus(run.Status), Output: run.Output,
 		CreatedAt: run.CreatedAt, UpdatedAt: run.UpdatedAt, Failures: run.Failures, LastError: run.LastError,
+		CodeVersion: run.CodeVersion,
 	}
 	if err := engine.DecodeError(run.Error); err != nil {
 		info.Error = err.Error()

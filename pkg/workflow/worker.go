@@ -48,6 +48,15 @@ type WorkerOptions struct {
 	// MaxHold is how long a worker keeps turning one run that always has more work before it
 	// lets go and queues the rest; default 1m.
 	MaxHold time.Duration
+	// CodeVersion names the version of the workflow code this worker runs; empty:
+	// unversioned. A versioned worker pins each new run of a PinRuns workflow to its version,
+	// and hands the wakes of runs pinned to another version to Forward (see Versioning).
+	CodeVersion string
+	// Forward hands a wake of runID to a worker of the code version the run is pinned to: on
+	// AWS the runner Lambda invokes that published version of itself; in one process, call
+	// that version's Worker.RunTurn. A versioned worker without it refuses such wakes with an
+	// error (they are redelivered).
+	Forward func(ctx context.Context, runID, codeVersion string) error
 }
 
 // WorkerStats counts what a worker did since it was made.
@@ -72,6 +81,9 @@ type WorkerStats struct {
 	Commits int64
 	// Events is how many events those commits appended.
 	Events int64
+	// Forwarded is how many wakes went to the code version their run is pinned to
+	// (WorkerOptions.Forward).
+	Forwarded int64
 }
 
 // Worker drains the wake queue and runs turns of the registered workflows. The embedded dev
@@ -100,6 +112,7 @@ func NewWorker(b Backend, r *Registry, opts WorkerOptions) *Worker {
 		Clock: backend.ClockOf(b), Logger: opts.Logger, CacheSize: opts.CacheSize, BaseURL: opts.BaseURL,
 		StuckAfter: opts.StuckAfter, RetryBase: opts.RetryBase,
 		CheckpointEvery: opts.CheckpointEvery, LeaseTTL: opts.LeaseTTL, MaxHold: opts.MaxHold,
+		CodeVersion: opts.CodeVersion, Forward: opts.Forward,
 	})
 	return &Worker{
 		reg: r,

@@ -33,9 +33,10 @@ func ctxOf(ctx Context) *engine.Ctx {
 // Workflow is a named, typed workflow definition. Create one with Define at package level and
 // register it with a Registry (a Worker runs it) and pass it to Start.
 type Workflow[In, Out any] struct {
-	name string
-	fn   func(ctx Context, in In) (Out, error)
-	err  error
+	name   string
+	fn     func(ctx Context, in In) (Out, error)
+	err    error
+	moving bool // Versioning MoveRuns
 }
 
 // Define declares a workflow. The name is stored in every run's history and must stay stable
@@ -64,6 +65,7 @@ func (w *Workflow[In, Out]) Name() string {
 type Registrable interface {
 	Name() string
 	untyped() (engine.WorkflowFunc, error)
+	versioning() Versioning
 }
 
 // untyped erases the workflow's types: JSON input in, JSON output out.
@@ -122,7 +124,11 @@ func (r *Registry) Register(w Registrable) error {
 	if err != nil {
 		return err
 	}
-	return r.r.Register(w.Name(), fn)
+	if err := r.r.Register(w.Name(), fn); err != nil {
+		return err
+	}
+	r.r.SetMoving(w.Name(), w.versioning() == MoveRuns)
+	return nil
 }
 
 // Err returns the errors of the definitions NewRegistry refused, or nil.

@@ -44,11 +44,12 @@ const (
 	attrDeliveries    = "deliveries"
 	attrExpiresAt     = "expiresAt"
 	attrKey           = "key"
-	attrBody          = "body"       // event, inbox: the binary attachment (B)
-	attrFailures      = "failures"   // run: failed turns in a row (N)
-	attrLastError     = "lastError"  // run: the latest failed turn's error (S)
-	attrLeaseOwner    = "leaseOwner" // run: who holds the run lease (not the commit lease) (S)
-	attrLeaseUntil    = "leaseUntil" // run: when the run lease lapses, ms since the epoch (N)
+	attrBody          = "body"        // event, inbox: the binary attachment (B)
+	attrFailures      = "failures"    // run: failed turns in a row (N)
+	attrLastError     = "lastError"   // run: the latest failed turn's error (S)
+	attrCodeVersion   = "codeVersion" // run: the code version it is pinned to (S)
+	attrLeaseOwner    = "leaseOwner"  // run: who holds the run lease (not the commit lease) (S)
+	attrLeaseUntil    = "leaseUntil"  // run: when the run lease lapses, ms since the epoch (N)
 )
 
 // Values of attrRecord.
@@ -243,6 +244,7 @@ func encodeRun(r backend.Run) (item, error) {
 	}
 	putStr(m, attrLastError, r.LastError)
 	putStr(m, attrLeaseOwner, r.LeaseOwner)
+	putStr(m, attrCodeVersion, r.CodeVersion)
 	if !r.LeaseUntil.IsZero() {
 		m[attrLeaseUntil] = num(r.LeaseUntil.UnixMilli())
 	}
@@ -259,21 +261,22 @@ func decodeRun(m item) (runRecord, error) {
 	d := decoder{m: m}
 	r := runRecord{
 		Run: backend.Run{
-			ID:         getStr(m, attrRunID),
-			Workflow:   getStr(m, attrWorkflow),
-			Status:     backend.RunStatus(getStr(m, attrStatus)),
-			Input:      getJSON(m, attrInput),
-			Output:     getJSON(m, attrOutput),
-			Error:      getJSON(m, attrError),
-			Version:    d.num(attrVersion),
-			LastSeq:    d.num(attrLastSeq),
-			CreatedAt:  d.time(attrCreatedAt),
-			UpdatedAt:  d.time(attrUpdatedAt),
-			DueAt:      d.time(attrDueAt),
-			Failures:   int(d.num(attrFailures)),
-			LastError:  getStr(m, attrLastError),
-			LeaseOwner: getStr(m, attrLeaseOwner),
-			LeaseUntil: d.millis(attrLeaseUntil),
+			ID:          getStr(m, attrRunID),
+			Workflow:    getStr(m, attrWorkflow),
+			Status:      backend.RunStatus(getStr(m, attrStatus)),
+			Input:       getJSON(m, attrInput),
+			Output:      getJSON(m, attrOutput),
+			Error:       getJSON(m, attrError),
+			Version:     d.num(attrVersion),
+			LastSeq:     d.num(attrLastSeq),
+			CreatedAt:   d.time(attrCreatedAt),
+			UpdatedAt:   d.time(attrUpdatedAt),
+			DueAt:       d.time(attrDueAt),
+			Failures:    int(d.num(attrFailures)),
+			LastError:   getStr(m, attrLastError),
+			LeaseOwner:  getStr(m, attrLeaseOwner),
+			LeaseUntil:  d.millis(attrLeaseUntil),
+			CodeVersion: getStr(m, attrCodeVersion),
 		},
 		tokens:    getSet(m, attrTokens),
 		inboxDone: getSet(m, attrInboxDone),

@@ -347,6 +347,9 @@ func (b *Backend) buildCommit(c backend.Commit, r runRecord, owned map[string]bo
 	next := r.Run
 	next.Status, next.Output, next.Error, next.DueAt, next.UpdatedAt = c.Status, c.Output, c.Error, c.DueAt, c.Now
 	next.Failures, next.LastError = c.Failures, c.LastError
+	if c.CodeVersion != "" {
+		next.CodeVersion = c.CodeVersion
+	}
 	next.Version, next.LastSeq = c.Version+1, w.lastSeq
 	m, err := encodeRun(next)
 	if err != nil {
@@ -435,6 +438,9 @@ func (w *commitWrites) final(p commitPlan, lease string) (finalTx, error) {
 		u.Remove(attrFailures)
 	}
 	u.SetOrRemove(attrLastError, c.LastError)
+	if c.CodeVersion != "" {
+		u.Set(attrCodeVersion, str(c.CodeVersion))
+	}
 	if len(w.tokens) > 0 {
 		u.Set(attrTokens, &types.AttributeValueMemberSS{Value: w.tokens})
 	} else {

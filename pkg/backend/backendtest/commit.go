@@ -24,7 +24,34 @@ func commitTests() []subtest {
 		{"UnknownRun", testCommitUnknownRun},
 		{"InvalidSeq", testCommitInvalidSeq},
 		{"Failures", testCommitFailures},
+		{"CodeVersion", testCommitCodeVersion},
 	}
+}
+
+// A commit with a CodeVersion pins the run to it; commits without one leave it alone; the
+// run keeps it through its end, and CreateRun stores none.
+func testCommitCodeVersion(t *testing.T, b backend.Backend) {
+	created := now()
+	run := newRun(t, created)
+	want := createRun(t, b, run, mkEvents(1, 1, created))
+	require.Empty(t, want.CodeVersion)
+	requireRun(t, want, getRun(t, b, run.ID), "a new run")
+
+	commit := func(version int64, status backend.RunStatus, codeVersion string, seq int64) {
+		t.Helper()
+		mustCommit(t, b, backend.Commit{
+			RunID: run.ID, Version: version, Status: status, Now: created.Add(time.Duration(version) * time.Millisecond),
+			CodeVersion: codeVersion, Events: mkEvents(seq, 1, created),
+		})
+		want.Version, want.LastSeq, want.Status, want.UpdatedAt = version+1, seq, status, created.Add(time.Duration(version)*time.Millisecond)
+	}
+	commit(1, backend.StatusWaiting, "runner:7", 2)
+	want.CodeVersion = "runner:7"
+	requireRun(t, want, getRun(t, b, run.ID), "pinned by the first turn")
+	commit(2, backend.StatusWaiting, "", 3)
+	requireRun(t, want, getRun(t, b, run.ID), "a commit without a code version keeps it")
+	commit(3, backend.StatusCompleted, "", 4)
+	requireRun(t, want, getRun(t, b, run.ID), "kept at the end")
 }
 
 // Each commit increments the version, moves LastSeq, appends the events and replaces Status,

@@ -142,6 +142,7 @@ func requireRun(t *testing.T, want, got backend.Run, what string) {
 	require.Equalf(t, want.LastError, got.LastError, "%s: LastError", what)
 	require.Equalf(t, want.LeaseOwner, got.LeaseOwner, "%s: LeaseOwner", what)
 	requireTime(t, want.LeaseUntil, got.LeaseUntil, what+": LeaseUntil")
+	require.Equalf(t, want.CodeVersion, got.CodeVersion, "%s: CodeVersion", what)
 }
 
 func requireEvents(t *testing.T, want, got []backend.Event, what string) {

@@ -27,6 +27,8 @@ type runRecord struct {
 	// The run lease; files written before it existed load with none.
 	LeaseOwner string    `json:"leaseOwner,omitempty"`
 	LeaseUntil time.Time `json:"leaseUntil,omitzero"`
+	// The code version the run is pinned to; files written before it existed load with none.
+	CodeVersion string `json:"codeVersion,omitempty"`
 }
 
 func newRunRecord(r backend.Run) runRecord {
@@ -36,7 +38,7 @@ func newRunRecord(r backend.Run) runRecord {
 		Version: r.Version, LastSeq: r.LastSeq,
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, DueAt: r.DueAt,
 		Failures: r.Failures, LastError: r.LastError,
-		LeaseOwner: r.LeaseOwner, LeaseUntil: r.LeaseUntil,
+		LeaseOwner: r.LeaseOwner, LeaseUntil: r.LeaseUntil, CodeVersion: r.CodeVersion,
 	}
 }
 
@@ -47,7 +49,7 @@ func (r runRecord) run() backend.Run {
 		Version: r.Version, LastSeq: r.LastSeq,
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, DueAt: r.DueAt,
 		Failures: r.Failures, LastError: r.LastError,
-		LeaseOwner: r.LeaseOwner, LeaseUntil: r.LeaseUntil,
+		LeaseOwner: r.LeaseOwner, LeaseUntil: r.LeaseUntil, CodeVersion: r.CodeVersion,
 	}
 }
 

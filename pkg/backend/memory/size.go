@@ -87,6 +87,7 @@ func runSize(r backend.Run, tokens int) int {
 	}
 	s.str("lastError", r.LastError)
 	s.str("leaseOwner", r.LeaseOwner)
+	s.str("codeVersion", r.CodeVersion)
 	if !r.LeaseUntil.IsZero() {
 		s.num("leaseUntil", r.LeaseUntil.UnixMilli())
 	}

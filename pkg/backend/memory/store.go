@@ -213,6 +213,9 @@ func (b *Backend) Commit(ctx context.Context, c backend.Commit) error {
 	next.UpdatedAt = c.Now
 	next.Failures = c.Failures
 	next.LastError = c.LastError
+	if c.CodeVersion != "" {
+		next.CodeVersion = c.CodeVersion
+	}
 	next.Version++
 	if len(events) > 0 {
 		next.LastSeq = events[len(events)-1].Seq
