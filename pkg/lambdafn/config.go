@@ -36,6 +36,14 @@ type Config struct {
 	MaxPayloadBytes int64
 	SweepGrace      time.Duration
 	LogLevel        string
+	// FunctionName and FunctionVersion are the function's own, as Lambda sets them
+	// (AWS_LAMBDA_FUNCTION_NAME, AWS_LAMBDA_FUNCTION_VERSION): a runner invoked as a
+	// published version pins runs to it (see forward.go).
+	FunctionName    string
+	FunctionVersion string
+	// Invoker forwards wakes to other versions of the runner; not read from the
+	// environment: MustSetup makes it from the AWS configuration.
+	Invoker Invoker `json:"-"`
 }
 
 // ConfigFromEnv reads and validates the configuration. Every problem is reported at once, by
@@ -52,6 +60,8 @@ func configFrom(get func(string) string) (Config, error) {
 		MaxPayloadBytes: workflow.DefaultMaxPayloadBytes,
 		SweepGrace:      30 * time.Second,
 		LogLevel:        strings.ToLower(strings.TrimSpace(get(EnvLogLevel))),
+		FunctionName:    get("AWS_LAMBDA_FUNCTION_NAME"),
+		FunctionVersion: get("AWS_LAMBDA_FUNCTION_VERSION"),
 	}
 	var errs []error
 	if cfg.Table == "" {

@@ -33,11 +33,15 @@ type Runner struct {
 }
 
 // NewRunner returns the runner for the workflows of reg on b. The wake messages' bodies are
-// read with backend.ReadWake, as the driver wrote them.
+// read with backend.DecodeWake, as the driver wrote them.
+//
+// A runner invoked as a published version of its function pins runs to that version and
+// forwards the wakes of runs pinned to another version with cfg.Invoker (see forward.go).
 func NewRunner(b backend.Backend, reg *workflow.Registry, cfg Config, log *slog.Logger) *Runner {
 	return &Runner{
 		w: workflow.NewWorker(b, reg, workflow.WorkerOptions{
 			Concurrency: 1, BaseURL: cfg.BaseURL, Logger: log,
+			CodeVersion: cfg.codeVersion(), Forward: forwarder(cfg.Invoker, cfg.FunctionName),
 		}),
 		b: b, clock: backend.ClockOf(b), grace: cfg.SweepGrace, log: log,
 		margin: 3 * time.Second,
@@ -52,6 +56,7 @@ type invocation struct {
 	Records    []events.SQSMessage `json:"Records"`
 	DetailType string              `json:"detail-type"`
 	Source     string              `json:"source"`
+	ForwardedWake
 }
 
 // SweepResult is the runner's answer to a scheduled invocation.
@@ -71,6 +76,13 @@ func (r *Runner) Handle(ctx context.Context, raw json.RawMessage) (any, error) {
 	switch {
 	case len(inv.Records) > 0:
 		return r.HandleSQS(ctx, events.SQSEvent{Records: inv.Records}), nil
+	case inv.Hookflow == forwardedKind && inv.RunID != "":
+		// Another version of this function forwards a wake of a run pinned to this one.
+		if err := r.w.RunTurn(ctx, inv.RunID); err != nil {
+			r.log.Error("runner: forwarded turn failed", "run_id", inv.RunID, "error", err)
+			return nil, err
+		}
+		return ForwardResult{RunID: inv.RunID}, nil
 	case inv.DetailType == "Scheduled Event" || inv.Source == "aws.events" || inv.Source == "aws.scheduler":
 		n, err := r.w.Sweep(ctx, r.grace)
 		if err != nil {

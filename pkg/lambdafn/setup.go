@@ -4,6 +4,8 @@ import (
 	"context"
 	"log/slog"
 
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+
 	hfaws "github.com/hookflow/hookflow/pkg/backend/aws"
 	"github.com/hookflow/hookflow/pkg/workflow"
 )
@@ -18,13 +20,17 @@ type Env struct {
 	Client  *workflow.Client
 }
 
-// MustSetup reads the configuration (ConfigFromEnv), opens the backend and makes the client.
+// MustSetup reads the configuration (ConfigFromEnv), opens the backend, makes the client, and
+// a Lambda client for the runner to forward wakes to its other versions with.
 // A problem is logged as one JSON line and the process exits: the Lambda's init fails with
 // the reason in its logs.
 func MustSetup() Env {
 	cfg, log := MustConfig()
-	b, err := NewBackend(context.Background(), cfg)
+	awsCfg, err := loadAWS(context.Background())
 	Must(log, err)
+	b, err := hfaws.New(awsCfg, hfaws.Options{Table: cfg.Table, QueueURL: cfg.QueueURL})
+	Must(log, err)
+	cfg.Invoker = lambda.NewFromConfig(awsCfg)
 	c := workflow.NewClient(b, workflow.ClientOptions{BaseURL: cfg.BaseURL, MaxPayloadBytes: cfg.MaxPayloadBytes})
 	Must(log, c.Err())
 	return Env{Config: cfg, Log: log, Backend: b, Client: c}
