@@ -31,6 +31,8 @@ type fnSpec struct {
 	// asyncRetries bounds Lambda's retries of a failed asynchronous invocation (nil: Lambda's
 	// default, 2).
 	asyncRetries *float64
+	// versions: publish a version on every change, and retain the old ones.
+	versions bool
 }
 
 // newFunctions defines the webhook, runner and resume functions, each with a role of its own
@@ -71,9 +73,12 @@ func (h *Hookflow) newFunctions(scope constructs.Construct, p Props) {
 		timeout:     p.RunnerTimeout, memoryMiB: p.RunnerMemoryMiB,
 		env:           with(runnerEnv),
 		recursiveLoop: awslambda.RecursiveLoop_ALLOW,
-		// The schedule's invocations are the only asynchronous ones, and a failed sweep is
-		// better left to the next one, a period later, than retried on top of it.
+		// The asynchronous invocations are the schedule's, and wakes forwarded to the version
+		// a run is pinned to. A failed sweep is better left to the next one, a period later,
+		// than retried on top of it; a failed forwarded turn leaves its run due, and the sweep
+		// forwards it again.
 		asyncRetries: jsii.Number(0),
+		versions:     true,
 	})
 	h.ResumeFunction = newFunction(scope, p, fnSpec{
 		id: "Resume", dir: FnResume, code: p.ResumeCode,
@@ -93,7 +98,22 @@ func (h *Hookflow) newFunctions(scope constructs.Construct, p Props) {
 		fn.AddToRolePolicy(allow(queueSendActions, h.Queue.QueueArn()))
 	}
 
-	h.RunnerFunction.AddEventSource(awslambdaeventsources.NewSqsEventSource(h.Queue, &awslambdaeventsources.SqsEventSourceProps{
+	// Runs pinned to an older version of the runner are forwarded to it by the live version
+	// (pkg/lambdafn/forward.go), which may invoke any version of its own function. The
+	// statement is a policy of its own: in the role's default policy, which the function
+	// depends on, the function's ARN would make a cycle.
+	awsiam.NewPolicy(scope, jsii.String("RunnerForwardPolicy"), &awsiam.PolicyProps{
+		Statements: &[]awsiam.PolicyStatement{
+			allow(runnerForwardActions, jsii.String(*h.RunnerFunction.FunctionArn()+":*")),
+		},
+		Roles: &[]awsiam.IRole{h.RunnerFunction.Role()},
+	})
+	h.RunnerAlias = awslambda.NewAlias(scope, jsii.String("RunnerLive"), &awslambda.AliasProps{
+		AliasName:   jsii.String(RunnerAliasName),
+		Version:     h.RunnerFunction.CurrentVersion(),
+		Description: jsii.String("hookflow: the runner's newest version, which takes the wakes"),
+	})
+	h.RunnerAlias.AddEventSource(awslambdaeventsources.NewSqsEventSource(h.Queue, &awslambdaeventsources.SqsEventSourceProps{
 		BatchSize:      jsii.Number(p.BatchSize),
 		MaxConcurrency: jsii.Number(p.MaxConcurrency),
 		// The runner answers with the messages whose turns failed, and only those return.
@@ -121,19 +141,27 @@ func newFunction(scope constructs.Construct, p Props, s fnSpec) awslambda.Functi
 	if arch == nil {
 		arch = awslambda.Architecture_ARM_64()
 	}
+	var versions *awslambda.VersionOptions
+	if s.versions {
+		versions = &awslambda.VersionOptions{
+			RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+			Description:   jsii.String("hookflow " + s.dir + ": runs stay on the version that started them"),
+		}
+	}
 	return awslambda.NewFunction(scope, jsii.String(s.id), &awslambda.FunctionProps{
-		Description:   jsii.String(s.description),
-		Runtime:       awslambda.Runtime_PROVIDED_AL2023(),
-		Architecture:  arch,
-		Handler:       jsii.String("bootstrap"),
-		Code:          code,
-		MemorySize:    jsii.Number(s.memoryMiB),
-		Timeout:       seconds(s.timeout),
-		Environment:   &s.env,
-		Role:          role,
-		LogGroup:      logs,
-		RecursiveLoop: s.recursiveLoop,
-		RetryAttempts: s.asyncRetries,
+		CurrentVersionOptions: versions,
+		Description:           jsii.String(s.description),
+		Runtime:               awslambda.Runtime_PROVIDED_AL2023(),
+		Architecture:          arch,
+		Handler:               jsii.String("bootstrap"),
+		Code:                  code,
+		MemorySize:            jsii.Number(s.memoryMiB),
+		Timeout:               seconds(s.timeout),
+		Environment:           &s.env,
+		Role:                  role,
+		LogGroup:              logs,
+		RecursiveLoop:         s.recursiveLoop,
+		RetryAttempts:         s.asyncRetries,
 	})
 }
 
@@ -147,7 +175,7 @@ func newLogGroup(scope constructs.Construct, id string, p Props) awslogs.LogGrou
 
 // newSweep invokes the runner on a schedule with EventBridge's scheduled event (source
 // "aws.events", detail-type "Scheduled Event"), which the runner answers with a sweep.
-func newSweep(scope constructs.Construct, runner awslambda.Function, p Props) awsevents.Rule {
+func newSweep(scope constructs.Construct, runner awslambda.IFunction, p Props) awsevents.Rule {
 	return awsevents.NewRule(scope, jsii.String("Sweep"), &awsevents.RuleProps{
 		Description: jsii.String("hookflow: the runner wakes runs whose due time has passed"),
 		Schedule:    awsevents.Schedule_Rate(awscdk.Duration_Minutes(jsii.Number(p.SweepEvery.Minutes()))),

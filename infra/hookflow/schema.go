@@ -22,6 +22,10 @@ const (
 	envSweepGrace      = "HOOKFLOW_SWEEP_GRACE"
 	envLogLevel        = "HOOKFLOW_LOG_LEVEL"
 
+	// RunnerAliasName is the alias of the runner's newest version, which the wake queue and
+	// the sweep schedule invoke.
+	RunnerAliasName = "live"
+
 	// The HTTP routes (pkg/workflow.WebhookPath, defined in internal/engine, and
 	// pkg/webhook.ResumePath).
 	webhookPath = "/.well-known/workflow/v1/webhook/" // + {token}

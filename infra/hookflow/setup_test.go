@@ -144,6 +144,8 @@ type resource struct {
 	Properties     map[string]any `json:"Properties"`
 	DependsOn      any            `json:"DependsOn"`
 	DeletionPolicy string         `json:"DeletionPolicy"`
+	// UpdateReplacePolicy: what CloudFormation does with the old resource on a replacement.
+	UpdateReplacePolicy string `json:"UpdateReplacePolicy"`
 }
 
 func decodeTemplate(t *testing.T, m *map[string]any) template {

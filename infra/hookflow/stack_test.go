@@ -168,7 +168,11 @@ func TestEventSource(t *testing.T) {
 	check(t, "the runner reads the queue in batches, bounded, with partial failures", func() {
 		s.tmpl.ResourceCountIs(jsii.String("AWS::Lambda::EventSourceMapping"), jsii.Number(1))
 		s.tmpl.HasResourceProperties(jsii.String("AWS::Lambda::EventSourceMapping"), map[string]any{
-			"FunctionName":          ref(s.logicalID(h.RunnerFunction)),
+			// The newest version takes the wakes: the function's name, qualified by the alias.
+			"FunctionName": map[string]any{"Fn::Join": []any{"", []any{
+				map[string]any{"Fn::Select": []any{6, map[string]any{"Fn::Split": []any{":", ref(s.logicalID(h.RunnerAlias))}}}},
+				":" + RunnerAliasName,
+			}}},
 			"EventSourceArn":        getAtt(s.logicalID(h.Queue), "Arn"),
 			"BatchSize":             10,
 			"ScalingConfig":         map[string]any{"MaximumConcurrency": 10},
@@ -180,13 +184,13 @@ func TestEventSource(t *testing.T) {
 func TestSweepSchedule(t *testing.T) {
 	s := setupDefault(t)
 	h := s.stack.Hookflow
-	runner, rule := s.logicalID(h.RunnerFunction), s.logicalID(h.SweepRule)
+	runner, rule := s.logicalID(h.RunnerAlias), s.logicalID(h.SweepRule)
 	check(t, "every minute, the runner, with EventBridge's scheduled event", func() {
 		s.tmpl.HasResourceProperties(jsii.String("AWS::Events::Rule"), map[string]any{
 			"ScheduleExpression": "rate(1 minute)",
 			"State":              "ENABLED",
 			"Targets": []any{map[string]any{
-				"Arn":         getAtt(runner, "Arn"),
+				"Arn":         ref(runner),               // the alias of the newest version
 				"Input":       assertions.Match_Absent(), // the scheduled event itself: source aws.events
 				"RetryPolicy": map[string]any{"MaximumRetryAttempts": 2, "MaximumEventAgeInSeconds": 60},
 				"Id":          assertions.Match_AnyValue(),
@@ -196,7 +200,7 @@ func TestSweepSchedule(t *testing.T) {
 	check(t, "EventBridge may invoke the runner, from this rule only", func() {
 		s.tmpl.HasResourceProperties(jsii.String("AWS::Lambda::Permission"), map[string]any{
 			"Action":       "lambda:InvokeFunction",
-			"FunctionName": getAtt(runner, "Arn"),
+			"FunctionName": ref(runner),
 			"Principal":    "events.amazonaws.com",
 			"SourceArn":    getAtt(rule, "Arn"),
 		})
@@ -307,4 +311,37 @@ func TestOutputs(t *testing.T) {
 		})
 	}
 	require.Len(t, s.cfn.Outputs, 7)
+}
+
+// Every change to the runner publishes a version that is kept when the next one comes, and
+// the alias "live" points at the newest: runs pinned to an older version keep it.
+func TestRunnerVersions(t *testing.T) {
+	s := setupDefault(t)
+	h := s.stack.Hookflow
+	runner := s.logicalID(h.RunnerFunction)
+	versions := s.cfn.ofType("AWS::Lambda::Version")
+	require.Len(t, versions, 1, "the runner's current version, and no other function's")
+	var versionID string
+	for id, v := range versions {
+		versionID = id
+		require.Equal(t, ref(runner), v.Properties["FunctionName"])
+		require.Equal(t, "Retain", v.DeletionPolicy, "an old version outlives the deploy that replaces it")
+		require.Equal(t, "Retain", v.UpdateReplacePolicy)
+	}
+	check(t, "the live alias points at the current version", func() {
+		s.tmpl.HasResourceProperties(jsii.String("AWS::Lambda::Alias"), map[string]any{
+			"Name":            RunnerAliasName,
+			"FunctionName":    ref(runner),
+			"FunctionVersion": getAtt(versionID, "Version"),
+		})
+	})
+	check(t, "the runner may invoke its own versions, to forward wakes", func() {
+		s.tmpl.HasResourceProperties(jsii.String("AWS::IAM::Policy"), map[string]any{
+			"PolicyDocument": map[string]any{"Statement": []any{map[string]any{
+				"Action":   "lambda:InvokeFunction",
+				"Effect":   "Allow",
+				"Resource": map[string]any{"Fn::Join": []any{"", []any{getAtt(runner, "Arn"), ":*"}}},
+			}}},
+		})
+	})
 }
