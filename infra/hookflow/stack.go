@@ -31,6 +31,7 @@ const (
 	OutputWebhookURLTemplate = "WebhookURLTemplate"
 	OutputResumeEndpoint     = "ResumeEndpoint"
 	OutputResumeFunctionName = "ResumeFunctionName"
+	OutputRunnerFunctionName = "RunnerFunctionName"
 	OutputTableName          = "TableName"
 	OutputQueueURL           = "QueueURL"
 	OutputDeadLetterQueueURL = "DeadLetterQueueURL"
@@ -67,6 +68,8 @@ func NewStack(scope constructs.Construct, id *string, props *StackProps) *Stack 
 		"POST {token, payload, idempotencyKey} here, signed with SigV4 (service execute-api)")
 	output(OutputResumeFunctionName, h.ResumeFunction.FunctionName(),
 		"Invoke with {token, payload, idempotencyKey} to resume a hook (lambda:InvokeFunction)")
+	output(OutputRunnerFunctionName, h.RunnerFunction.FunctionName(),
+		"The runner; its published versions hold runs pinned to them (hookflow gate versions)")
 	output(OutputTableName, h.Table.TableName(), "The DynamoDB table (HOOKFLOW_TABLE)")
 	output(OutputQueueURL, h.Queue.QueueUrl(), "The SQS wake queue (HOOKFLOW_QUEUE_URL)")
 	output(OutputDeadLetterQueueURL, h.DeadLetterQueue.QueueUrl(),

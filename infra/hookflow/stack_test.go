@@ -302,6 +302,7 @@ func TestOutputs(t *testing.T) {
 		OutputWebhookURLTemplate: join(base, "/.well-known/workflow/v1/webhook/{token}"),
 		OutputResumeEndpoint:     join(base, "/.well-known/workflow/v1/resume"),
 		OutputResumeFunctionName: ref(s.logicalID(h.ResumeFunction)),
+		OutputRunnerFunctionName: ref(s.logicalID(h.RunnerFunction)),
 		OutputTableName:          ref(s.logicalID(h.Table)),
 		OutputQueueURL:           ref(s.logicalID(h.Queue)),
 		OutputDeadLetterQueueURL: ref(s.logicalID(h.DeadLetterQueue)),
@@ -310,7 +311,7 @@ func TestOutputs(t *testing.T) {
 			s.tmpl.HasOutput(jsii.String(name), map[string]any{"Value": want, "Description": assertions.Match_AnyValue()})
 		})
 	}
-	require.Len(t, s.cfn.Outputs, 7)
+	require.Len(t, s.cfn.Outputs, 8)
 }
 
 // Every change to the runner publishes a version that is kept when the next one comes, and

@@ -22,6 +22,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/spf13/cobra"
 
 	hfaws "github.com/hookflow/hookflow/pkg/backend/aws"
@@ -34,6 +35,8 @@ type Options struct {
 	// AWSConfig loads the AWS configuration for --backend aws; default
 	// config.LoadDefaultConfig (the environment's credentials, region and AWS_ENDPOINT_URL).
 	AWSConfig func(ctx context.Context) (aws.Config, error)
+	// Lambda makes the Lambda client of `gate versions`; default lambda.NewFromConfig.
+	Lambda func(cfg aws.Config) LambdaAPI
 }
 
 // ErrRefused is what `gate check` returns when a run in flight would fail on the new code.
@@ -45,6 +48,9 @@ func Command(reg *workflow.Registry, opts Options) *cobra.Command {
 	if opts.AWSConfig == nil {
 		opts.AWSConfig = func(ctx context.Context) (aws.Config, error) { return config.LoadDefaultConfig(ctx) }
 	}
+	if opts.Lambda == nil {
+		opts.Lambda = func(cfg aws.Config) LambdaAPI { return lambda.NewFromConfig(cfg) }
+	}
 	g := &gate{reg: reg, opts: opts}
 	cmd := &cobra.Command{
 		Use:   "gate",
@@ -52,7 +58,7 @@ func Command(reg *workflow.Registry, opts Options) *cobra.Command {
 		Long: "gate replays the history of every run in flight against the workflow code of this binary, " +
 			"and refuses a deploy that would fail one of them.",
 	}
-	cmd.AddCommand(g.checkCommand(), g.exportCommand())
+	cmd.AddCommand(g.checkCommand(), g.exportCommand(), g.versionsCommand())
 	return cmd
 }
 
@@ -198,23 +204,33 @@ func (g *gate) open(ctx context.Context) (*workflow.Client, func(), error) {
 // readOutputs reads the table and queue URL from the outputs file `cdk deploy
 // --outputs-file` wrote: {"<stack>": {"TableName": ..., "QueueURL": ...}}.
 func readOutputs(path string) (table, queueURL string, err error) {
-	raw, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return "", "", errNothingDeployed
-	}
+	out, err := stackOutputs(path)
 	if err != nil {
 		return "", "", err
 	}
+	return out["TableName"], out["QueueURL"], nil
+}
+
+// stackOutputs returns the outputs of the stack in path that has a TableName and a QueueURL.
+// A missing file is errNothingDeployed.
+func stackOutputs(path string) (map[string]string, error) {
+	raw, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, errNothingDeployed
+	}
+	if err != nil {
+		return nil, err
+	}
 	var stacks map[string]map[string]string
 	if err := json.Unmarshal(raw, &stacks); err != nil {
-		return "", "", fmt.Errorf("%s: not stack outputs: %w", path, err)
+		return nil, fmt.Errorf("%s: not stack outputs: %w", path, err)
 	}
 	for _, name := range slices.Sorted(maps.Keys(stacks)) {
 		if out := stacks[name]; out["TableName"] != "" && out["QueueURL"] != "" {
-			return out["TableName"], out["QueueURL"], nil
+			return out, nil
 		}
 	}
-	return "", "", fmt.Errorf("%s: no stack with TableName and QueueURL outputs", path)
+	return nil, fmt.Errorf("%s: no stack with TableName and QueueURL outputs", path)
 }
 
 // report prints one line per run and a verdict, and returns ErrRefused when a run would fail
