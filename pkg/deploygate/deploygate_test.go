@@ -148,13 +148,7 @@ func TestGateOnExportedHistories(t *testing.T) {
 
 func TestGateOnDynamoDB(t *testing.T) {
 	t.Parallel()
-	ae := awstest.Setup(t)
-	table := awstest.UniqueName(t)
-	ae.NewTable(t, table)
-	queueURL := ae.NewQueue(t, table, nil)
-	b, err := awsbackend.New(ae.Config.Copy(), awsbackend.Options{Table: table, QueueURL: queueURL})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = b.Close() })
+	ae, b, table, queueURL := newDynamoDB(t)
 	startWaiting(t, b, "waiting-aws")
 	opts := deploygate.Options{AWSConfig: func(context.Context) (aws.Config, error) { return ae.Config.Copy(), nil }}
 
@@ -200,4 +194,18 @@ func TestGateFlags(t *testing.T) {
 			require.Contains(t, out, tc.out)
 		})
 	}
+}
+
+// newDynamoDB returns the endpoint and a backend on a table and queue of the test's own, and
+// their names.
+func newDynamoDB(t *testing.T) (*awstest.Env, *awsbackend.Backend, string, string) {
+	t.Helper()
+	ae := awstest.Setup(t)
+	table := awstest.UniqueName(t)
+	ae.NewTable(t, table)
+	queueURL := ae.NewQueue(t, table, nil)
+	b, err := awsbackend.New(ae.Config.Copy(), awsbackend.Options{Table: table, QueueURL: queueURL})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = b.Close() })
+	return ae, b, table, queueURL
 }

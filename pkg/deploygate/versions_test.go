@@ -13,8 +13,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/stretchr/testify/require"
 
-	awsbackend "github.com/hookflow/hookflow/pkg/backend/aws"
-	"github.com/hookflow/hookflow/pkg/backend/aws/awstest"
 	"github.com/hookflow/hookflow/pkg/deploygate"
 	"github.com/hookflow/hookflow/pkg/workflow"
 )
@@ -52,13 +50,7 @@ func (f *fakeLambda) DeleteFunction(_ context.Context, in *lambda.DeleteFunction
 // retires only those older than the live one with no run in flight.
 func TestGateVersions(t *testing.T) {
 	t.Parallel()
-	ae := awstest.Setup(t)
-	table := awstest.UniqueName(t)
-	ae.NewTable(t, table)
-	queueURL := ae.NewQueue(t, table, nil)
-	b, err := awsbackend.New(ae.Config.Copy(), awsbackend.Options{Table: table, QueueURL: queueURL})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = b.Close() })
+	ae, b, table, queueURL := newDynamoDB(t)
 	ctx := t.Context()
 	c := workflow.NewClient(b, workflow.ClientOptions{})
 	for _, run := range []struct{ id, version string }{{"on-2", "2"}, {"on-4", "4"}, {"also-on-4", "4"}} {

@@ -21,52 +21,45 @@ var other = workflow.Define("other", func(ctx workflow.Context, token string) (s
 // compatible change, reports a workflow the next code drops, and leaves ended runs out.
 func TestCheckLiveRuns(t *testing.T) {
 	t.Parallel()
-	for _, kind := range []struct {
-		name    string
-		backend func(t *testing.T) workflow.Backend
-	}{{"memory", newMemory}, {"dynamodb", newDynamoDB}} {
-		t.Run(kind.name, func(t *testing.T) {
-			t.Parallel()
-			b := kind.backend(t)
-			c := workflow.NewClient(b, workflow.ClientOptions{})
-			ctx := t.Context()
-			v1 := deploy(t, b, 0, workflow.NewRegistry(checkoutV1, other))
-			for _, id := range []string{"a-waiting", "b-done"} {
-				_, err := workflow.Start(ctx, c, checkoutV1, "pay:"+id, workflow.WithRunID(id))
-				require.NoError(t, err)
-			}
-			_, err := workflow.Start(ctx, c, other, "other:1", workflow.WithRunID("c-other"))
+	onBackends(t, func(t *testing.T, b workflow.Backend) {
+		c := workflow.NewClient(b, workflow.ClientOptions{})
+		ctx := t.Context()
+		v1 := deploy(t, b, 0, workflow.NewRegistry(checkoutV1, other))
+		for _, id := range []string{"a-waiting", "b-done"} {
+			_, err := workflow.Start(ctx, c, checkoutV1, "pay:"+id, workflow.WithRunID(id))
 			require.NoError(t, err)
-			v1.drain(t, b)
-			_, err = c.ResumeHook(ctx, "pay:b-done", 1)
+		}
+		_, err := workflow.Start(ctx, c, other, "other:1", workflow.WithRunID("c-other"))
+		require.NoError(t, err)
+		v1.drain(t, b)
+		_, err = c.ResumeHook(ctx, "pay:b-done", 1)
+		require.NoError(t, err)
+		v1.drain(t, b)
+
+		verdicts := func(r *workflow.Registry) map[string]error {
+			checks, err := workflow.CheckLiveRuns(ctx, c, r)
 			require.NoError(t, err)
-			v1.drain(t, b)
-
-			verdicts := func(r *workflow.Registry) map[string]error {
-				checks, err := workflow.CheckLiveRuns(ctx, c, r)
-				require.NoError(t, err)
-				out := map[string]error{}
-				for _, rc := range checks {
-					out[rc.RunID] = rc.Err
-				}
-				return out
+			out := map[string]error{}
+			for _, rc := range checks {
+				out[rc.RunID] = rc.Err
 			}
+			return out
+		}
 
-			same := verdicts(workflow.NewRegistry(checkoutV1, other))
-			require.Equal(t, map[string]error{"a-waiting": nil, "c-other": nil}, same, "the ended run is left out")
-			require.Equal(t, map[string]error{"a-waiting": nil, "c-other": nil}, verdicts(workflow.NewRegistry(checkoutV2, other)),
-				"a patched change is compatible")
+		same := verdicts(workflow.NewRegistry(checkoutV1, other))
+		require.Equal(t, map[string]error{"a-waiting": nil, "c-other": nil}, same, "the ended run is left out")
+		require.Equal(t, map[string]error{"a-waiting": nil, "c-other": nil}, verdicts(workflow.NewRegistry(checkoutV2, other)),
+			"a patched change is compatible")
 
-			bad := verdicts(workflow.NewRegistry(checkoutV2Unpatched))
-			var nd *workflow.NonDeterminismError
-			require.ErrorAs(t, bad["a-waiting"], &nd)
-			require.Equal(t, "a-waiting", nd.RunID)
-			require.Equal(t, 2, nd.Position, "the first call that differs")
-			require.Contains(t, nd.Recorded, "hook_created")
-			require.Contains(t, nd.Current, `"audit"`)
-			require.ErrorIs(t, bad["c-other"], workflow.ErrNotRegistered, "the next code drops a workflow with runs in flight")
-		})
-	}
+		bad := verdicts(workflow.NewRegistry(checkoutV2Unpatched))
+		var nd *workflow.NonDeterminismError
+		require.ErrorAs(t, bad["a-waiting"], &nd)
+		require.Equal(t, "a-waiting", nd.RunID)
+		require.Equal(t, 2, nd.Position, "the first call that differs")
+		require.Contains(t, nd.Recorded, "hook_created")
+		require.Contains(t, nd.Current, `"audit"`)
+		require.ErrorIs(t, bad["c-other"], workflow.ErrNotRegistered, "the next code drops a workflow with runs in flight")
+	})
 }
 
 // Exported histories replay the same way: what CI keeps and checks against new code.

@@ -267,6 +267,20 @@ func TestPatchNeedsAnID(t *testing.T) {
 	}
 }
 
+// onBackends runs fn as parallel subtests on the memory backend and on DynamoDB.
+func onBackends(t *testing.T, fn func(t *testing.T, b workflow.Backend)) {
+	t.Helper()
+	for _, kind := range []struct {
+		name    string
+		backend func(t *testing.T) workflow.Backend
+	}{{"memory", newMemory}, {"dynamodb", newDynamoDB}} {
+		t.Run(kind.name, func(t *testing.T) {
+			t.Parallel()
+			fn(t, kind.backend(t))
+		})
+	}
+}
+
 func newMemory(t *testing.T) workflow.Backend {
 	b := memory.New()
 	t.Cleanup(func() { _ = b.Close() })

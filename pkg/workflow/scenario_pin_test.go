@@ -49,56 +49,49 @@ func (f *fleet) deploy(t *testing.T, b workflow.Backend, version string, reg *wo
 // takes v2's path. A MoveRuns workflow's runs are not pinned: v2 runs them.
 func TestPinnedRunsStayOnTheirVersion(t *testing.T) {
 	t.Parallel()
-	for _, kind := range []struct {
-		name    string
-		backend func(t *testing.T) workflow.Backend
-	}{{"memory", newMemory}, {"dynamodb", newDynamoDB}} {
-		t.Run(kind.name, func(t *testing.T) {
-			t.Parallel()
-			b := kind.backend(t)
-			c := workflow.NewClient(b, workflow.ClientOptions{})
-			ctx := t.Context()
-			moving1 := workflow.Define("moving", func(ctx workflow.Context, token string) (string, error) {
-				return "v1", awaitPayment(ctx, token)
-			}).WithVersioning(workflow.MoveRuns)
-			moving2 := workflow.Define("moving", func(ctx workflow.Context, token string) (string, error) {
-				return "v2", awaitPayment(ctx, token)
-			}).WithVersioning(workflow.MoveRuns)
+	onBackends(t, func(t *testing.T, b workflow.Backend) {
+		c := workflow.NewClient(b, workflow.ClientOptions{})
+		ctx := t.Context()
+		moving1 := workflow.Define("moving", func(ctx workflow.Context, token string) (string, error) {
+			return "v1", awaitPayment(ctx, token)
+		}).WithVersioning(workflow.MoveRuns)
+		moving2 := workflow.Define("moving", func(ctx workflow.Context, token string) (string, error) {
+			return "v2", awaitPayment(ctx, token)
+		}).WithVersioning(workflow.MoveRuns)
 
-			f := &fleet{workers: map[string]*workflow.Worker{}}
-			v1 := f.deploy(t, b, "v1", workflow.NewRegistry(checkoutV1, moving1))
-			_, err := workflow.Start(ctx, c, checkoutV1, "pay:old", workflow.WithRunID("old"))
-			require.NoError(t, err)
-			_, err = workflow.Start(ctx, c, moving1, "pay:moving", workflow.WithRunID("moving"))
-			require.NoError(t, err)
-			v1.drain(t, b)
+		f := &fleet{workers: map[string]*workflow.Worker{}}
+		v1 := f.deploy(t, b, "v1", workflow.NewRegistry(checkoutV1, moving1))
+		_, err := workflow.Start(ctx, c, checkoutV1, "pay:old", workflow.WithRunID("old"))
+		require.NoError(t, err)
+		_, err = workflow.Start(ctx, c, moving1, "pay:moving", workflow.WithRunID("moving"))
+		require.NoError(t, err)
+		v1.drain(t, b)
 
-			v2 := f.deploy(t, b, "v2", workflow.NewRegistry(checkoutV2Unpatched, moving2))
-			_, err = workflow.Start(ctx, c, checkoutV2Unpatched, "pay:new", workflow.WithRunID("new"))
+		v2 := f.deploy(t, b, "v2", workflow.NewRegistry(checkoutV2Unpatched, moving2))
+		_, err = workflow.Start(ctx, c, checkoutV2Unpatched, "pay:new", workflow.WithRunID("new"))
+		require.NoError(t, err)
+		v2.drain(t, b)
+		for _, token := range []string{"pay:old", "pay:new", "pay:moving"} {
+			_, err := c.ResumeHook(ctx, token, 100)
 			require.NoError(t, err)
-			v2.drain(t, b)
-			for _, token := range []string{"pay:old", "pay:new", "pay:moving"} {
-				_, err := c.ResumeHook(ctx, token, 100)
-				require.NoError(t, err)
-			}
-			v2.drain(t, b) // the new version takes every wake
+		}
+		v2.drain(t, b) // the new version takes every wake
 
-			require.Equal(t, []string{"charge"}, output(t, c, "old"), "the old run finished on v1")
-			require.Equal(t, []string{"audit", "charge-v2"}, output(t, c, "new"))
-			for id, version := range map[string]string{"old": "v1", "new": "v2", "moving": ""} {
-				info, err := c.GetRun(ctx, id)
-				require.NoError(t, err)
-				require.Equal(t, version, info.CodeVersion, id)
-			}
-			run, err := workflow.Start(ctx, c, moving2, "", workflow.WithRunID("moving"))
+		require.Equal(t, []string{"charge"}, output(t, c, "old"), "the old run finished on v1")
+		require.Equal(t, []string{"audit", "charge-v2"}, output(t, c, "new"))
+		for id, version := range map[string]string{"old": "v1", "new": "v2", "moving": ""} {
+			info, err := c.GetRun(ctx, id)
 			require.NoError(t, err)
-			out, err := run.Result(ctx)
-			require.NoError(t, err)
-			require.Equal(t, "v2", out, "a MoveRuns run moves to the new code")
-			require.Positive(t, v2.w.Stats().Forwarded)
-			require.Zero(t, v1.w.Stats().Forwarded)
-		})
-	}
+			require.Equal(t, version, info.CodeVersion, id)
+		}
+		run, err := workflow.Start(ctx, c, moving2, "", workflow.WithRunID("moving"))
+		require.NoError(t, err)
+		out, err := run.Result(ctx)
+		require.NoError(t, err)
+		require.Equal(t, "v2", out, "a MoveRuns run moves to the new code")
+		require.Positive(t, v2.w.Stats().Forwarded)
+		require.Zero(t, v1.w.Stats().Forwarded)
+	})
 }
 
 // A versioned worker that cannot forward refuses a wake of a run pinned elsewhere, with an
