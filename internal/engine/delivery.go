@@ -8,6 +8,7 @@ import (
 	"fmt"
 
 	"github.com/hookflow/hookflow/pkg/backend"
+	"github.com/hookflow/hookflow/pkg/webhook/verify"
 	"github.com/hookflow/hookflow/pkg/workflow/werr"
 )
 
@@ -58,9 +59,15 @@ const (
 	// Invalid: bad input (an idempotency key over the limit, a payload the hook's schema
 	// rejects); nothing stored.
 	Invalid
+	// Unauthenticated: a webhook request whose signature the webhook's Verify spec refuses;
+	// nothing stored, the run not woken.
+	Unauthenticated
 )
 
-var outcomeNames = [...]string{Stored: "stored", Duplicate: "duplicate", NotFound: "not found", TooLarge: "too large", Invalid: "invalid"}
+var outcomeNames = [...]string{
+	Stored: "stored", Duplicate: "duplicate", NotFound: "not found", TooLarge: "too large", Invalid: "invalid",
+	Unauthenticated: "unauthenticated",
+}
 
 func (o Outcome) String() string {
 	if int(o) < len(outcomeNames) && outcomeNames[o] != "" {
@@ -94,7 +101,7 @@ type Delivery struct {
 
 // Refused reports an outcome that stored nothing because of the input.
 func (d Delivery) Refused() bool {
-	return d.Outcome == NotFound || d.Outcome == TooLarge || d.Outcome == Invalid
+	return d.Outcome == NotFound || d.Outcome == TooLarge || d.Outcome == Invalid || d.Outcome == Unauthenticated
 }
 
 func refused(o Outcome, err error) Delivery { return Delivery{Outcome: o, Err: err} }
@@ -112,6 +119,9 @@ type ClientOptions struct {
 	// manual webhook's answer): the test kit runs the queued turns there, so that a wait
 	// ends without a worker.
 	Poll func()
+	// Secrets resolves the secret references of webhooks' Verify specs; default
+	// verify.EnvResolver (env: references from the process environment).
+	Secrets verify.SecretResolver
 }
 
 // Client is the engine's side of everything done from outside workflow code: delivering
@@ -122,6 +132,7 @@ type Client struct {
 	clock      backend.Clock
 	maxPayload int64
 	poll       func()
+	secrets    verify.SecretResolver
 }
 
 // NewClient returns a client of b; a nil b is refused.
@@ -129,7 +140,13 @@ func NewClient(b backend.Backend, opts ClientOptions) (*Client, error) {
 	if b == nil {
 		return nil, invalidf("nil backend")
 	}
-	return &Client{b: b, clock: backend.ClockOf(b), maxPayload: PayloadLimit(opts.MaxPayloadBytes), poll: opts.Poll}, nil
+	secrets := opts.Secrets
+	if secrets == nil {
+		secrets = verify.EnvResolver{}
+	}
+	return &Client{
+		b: b, clock: backend.ClockOf(b), maxPayload: PayloadLimit(opts.MaxPayloadBytes), poll: opts.Poll, secrets: secrets,
+	}, nil
 }
 
 // PayloadLimit is the payload limit a ClientOptions.MaxPayloadBytes of n gives.
@@ -240,7 +257,7 @@ func (c *Client) deliver(ctx context.Context, tok backend.Token, data TokenData,
 		RunID: tok.RunID, Kind: backend.InboxHook, Token: tok.Token, HookID: tok.HookID,
 		DeliveryID: deliveryID, Payload: raw, Body: body, CreatedAt: now,
 	}
-	idem, err := newIdempotency(tok, key, res, data.Webhook, now)
+	idem, err := newIdempotency(tok, key, res, data, now)
 	if err != nil {
 		return Delivery{}, err
 	}

@@ -20,15 +20,19 @@ const IdempotencyTTL = backend.IdempotencyTTL
 type idemData struct {
 	Result
 	Webhook *WebhookConfig `json:"webhook,omitempty"`
+	// Signed: the webhook verified its requests' signatures. A retry that comes after such a
+	// webhook closed cannot be verified any more (the spec went with the token), so it gets
+	// no answer from this record.
+	Signed bool `json:"signed,omitempty"`
 }
 
 // newIdempotency returns the idempotency record of a first delivery with key; nil without a
 // key.
-func newIdempotency(tok backend.Token, key string, res Result, cfg *WebhookConfig, now time.Time) (*backend.Idempotency, error) {
+func newIdempotency(tok backend.Token, key string, res Result, data TokenData, now time.Time) (*backend.Idempotency, error) {
 	if key == "" {
 		return nil, nil
 	}
-	first, err := json.Marshal(idemData{Result: res, Webhook: cfg})
+	first, err := json.Marshal(idemData{Result: res, Webhook: data.Webhook, Signed: data.Verify != nil})
 	if err != nil {
 		return nil, fmt.Errorf("hookflow: idempotency record: %w", err)
 	}

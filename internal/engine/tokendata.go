@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hookflow/hookflow/pkg/backend"
+	"github.com/hookflow/hookflow/pkg/webhook/verify"
 )
 
 // WebhookPath is the route webhooks are served on; a webhook's URL is the base URL followed
@@ -20,6 +21,9 @@ type TokenData struct {
 	Metadata json.RawMessage `json:"metadata,omitempty"` // HookOptions.Metadata
 	Schema   json.RawMessage `json:"schema,omitempty"`   // DefineHook's JSON Schema
 	Webhook  *WebhookConfig  `json:"webhook,omitempty"`  // webhooks only
+	// Verify says how a webhook's requests are signed; they are checked before anything is
+	// stored (webhooks only; it names secrets, never holds them).
+	Verify *verify.Spec `json:"verify,omitempty"`
 }
 
 // WebhookConfig is how a webhook answers its callers.

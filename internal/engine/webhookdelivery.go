@@ -3,10 +3,12 @@ package engine
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 
 	"github.com/hookflow/hookflow/pkg/backend"
+	"github.com/hookflow/hookflow/pkg/webhook/verify"
 )
 
 // A webhook request is delivered in two steps, so that the edge reads a request's body only
@@ -50,7 +52,7 @@ func (c *Client) FindWebhook(ctx context.Context, token, key string) (*WebhookTa
 		if err != nil {
 			return nil, Delivery{}, err
 		}
-		if ok {
+		if ok && !first.Signed {
 			resp, err := c.answer(ctx, first.DeliveryID, first.Webhook, true)
 			if err != nil {
 				return nil, Delivery{}, err
@@ -73,6 +75,11 @@ func (c *Client) FindWebhook(ctx context.Context, token, key string) (*WebhookTa
 // request does not fit one record with its headers.
 func (t *WebhookTarget) Deliver(ctx context.Context, r WebhookRequest) (Delivery, error) {
 	c := t.c
+	if spec := t.data.Verify; spec != nil {
+		if d, err := t.verify(ctx, *spec, r); err != nil || d.Refused() {
+			return d, err
+		}
+	}
 	rec := RequestRecord{
 		ID: newDeliveryID(), Method: r.Method, URL: r.URL, Header: r.Header.Clone(),
 		ReceivedAt: c.clock.Now().UTC(),
@@ -95,4 +102,26 @@ func (t *WebhookTarget) Deliver(ctx context.Context, r WebhookRequest) (Delivery
 	}
 	d.Response = &resp
 	return d, nil
+}
+
+// verify checks the request's signature as the webhook's spec says, before anything is
+// stored: a refusal is Unauthenticated; a secret that cannot be resolved, or a spec that
+// cannot be used, is an error (the caller answers 500: the fault is not the sender's).
+func (t *WebhookTarget) verify(ctx context.Context, spec verify.Spec, r WebhookRequest) (Delivery, error) {
+	secrets := make([][]byte, len(spec.Secrets))
+	for i, ref := range spec.Secrets {
+		v, err := t.c.secrets.Resolve(ctx, ref)
+		if err != nil {
+			return Delivery{}, fmt.Errorf("hookflow: webhook %s: resolving its signing secret %d of %d: %w", t.tok.HookID, i+1, len(spec.Secrets), err)
+		}
+		secrets[i] = v
+	}
+	err := verify.Verify(spec, secrets, verify.Request{Method: r.Method, URL: r.URL, Header: r.Header, Body: r.Body}, t.c.clock.Now())
+	switch {
+	case errors.Is(err, verify.ErrInvalidSignature):
+		return refused(Unauthenticated, err), nil
+	case err != nil:
+		return Delivery{}, fmt.Errorf("hookflow: webhook %s: %w", t.tok.HookID, err)
+	}
+	return Delivery{}, nil
 }

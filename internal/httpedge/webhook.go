@@ -18,7 +18,8 @@ import (
 // empty body for anything that is not a live webhook's token (an unknown token, a disposed
 // webhook, an ended run, a plain hook's token: plain hooks are never resumable over HTTP),
 // checked before the body is read; 413 for a body over the client's limit, or a request
-// that does not fit one record with its headers; 400 for a body that cannot be read;
+// that does not fit one record with its headers; 400 for a body that cannot be read; 401 with
+// an empty body for a request whose signature the webhook's Verify spec refuses;
 // otherwise, once the request is stored durably, the answer the engine gives (202, the
 // static response, the workflow's answer or the fallback). A retry with the same
 // Idempotency-Key is not delivered again and gets the first delivery's answer. The error is
@@ -57,6 +58,8 @@ func answer(d engine.Delivery) engine.Response {
 		return status(http.StatusNotFound)
 	case d.Outcome == engine.TooLarge:
 		return status(http.StatusRequestEntityTooLarge)
+	case d.Outcome == engine.Unauthenticated:
+		return status(http.StatusUnauthorized)
 	default: // Invalid: an Idempotency-Key over the limit
 		return status(http.StatusBadRequest)
 	}

@@ -3,10 +3,15 @@ package lambdafn
 import (
 	"context"
 	"log/slog"
+	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	hfaws "github.com/hookflow/hookflow/pkg/backend/aws"
+	"github.com/hookflow/hookflow/pkg/webhook/verify"
 	"github.com/hookflow/hookflow/pkg/workflow"
 )
 
@@ -31,7 +36,9 @@ func MustSetup() Env {
 	b, err := hfaws.New(awsCfg, hfaws.Options{Table: cfg.Table, QueueURL: cfg.QueueURL})
 	Must(log, err)
 	cfg.Invoker = lambda.NewFromConfig(awsCfg)
-	c := workflow.NewClient(b, workflow.ClientOptions{BaseURL: cfg.BaseURL, MaxPayloadBytes: cfg.MaxPayloadBytes})
+	c := workflow.NewClient(b, workflow.ClientOptions{
+		BaseURL: cfg.BaseURL, MaxPayloadBytes: cfg.MaxPayloadBytes, Secrets: Secrets(awsCfg),
+	})
 	Must(log, c.Err())
 	return Env{Config: cfg, Log: log, Backend: b, Client: c}
 }
@@ -41,4 +48,19 @@ func MustSetup() Env {
 func (e Env) Runner(reg *workflow.Registry) *Runner {
 	Must(e.Log, reg.Err())
 	return NewRunner(e.Backend, reg, e.Config, e.Log)
+}
+
+// secretsTTL is how long the webhook function keeps a resolved signing secret: a rotated
+// secret is picked up within it (keep the old one in the spec meanwhile).
+const secretsTTL = 5 * time.Minute
+
+// Secrets returns the resolver of webhook signing secrets the functions use: env:
+// references from the function's environment, ssm: from Parameter Store (decrypted),
+// secretsmanager: from Secrets Manager, each value cached for five minutes.
+func Secrets(awsCfg aws.Config) verify.SecretResolver {
+	return verify.NewCachingResolver(verify.MultiResolver{
+		verify.SchemeEnv:            verify.EnvResolver{},
+		verify.SchemeSSM:            verify.SSMResolver{Client: ssm.NewFromConfig(awsCfg)},
+		verify.SchemeSecretsManager: verify.SecretsManagerResolver{Client: secretsmanager.NewFromConfig(awsCfg)},
+	}, secretsTTL, time.Now)
 }

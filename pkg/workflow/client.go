@@ -10,6 +10,7 @@ import (
 
 	"github.com/hookflow/hookflow/internal/engine"
 	"github.com/hookflow/hookflow/pkg/backend"
+	"github.com/hookflow/hookflow/pkg/webhook/verify"
 )
 
 // Backend is the storage and queue seam a Client and a Worker run on: the embedded driver
@@ -24,6 +25,11 @@ type ClientOptions struct {
 	// MaxPayloadBytes limits hook payloads (as JSON) and webhook request bodies; default
 	// DefaultMaxPayloadBytes (256 KiB). Larger ones are refused and nothing is stored.
 	MaxPayloadBytes int64
+	// Secrets resolves the secret references of webhooks' Verify specs when the webhook
+	// route checks a request's signature; default verify.EnvResolver (env: references from
+	// this process's environment). The Lambda webhook function also resolves ssm: and
+	// secretsmanager: references.
+	Secrets verify.SecretResolver
 	// Resumer, when set, carries ResumeHook calls (and HookDefinition.Resume) instead of the
 	// backend: for example pkg/lambdaresume, which invokes the resume Lambda, so the caller
 	// needs lambda:InvokeFunction rather than access to the table and queue. The payload is
@@ -62,7 +68,7 @@ func NewClient(b Backend, opts ClientOptions) *Client {
 		}
 	}
 	if b != nil {
-		e, err := engine.NewClient(b, engine.ClientOptions{MaxPayloadBytes: opts.MaxPayloadBytes})
+		e, err := engine.NewClient(b, engine.ClientOptions{MaxPayloadBytes: opts.MaxPayloadBytes, Secrets: opts.Secrets})
 		errs = append(errs, err)
 		c.e = e
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/hookflow/hookflow/internal/engine"
 	"github.com/hookflow/hookflow/pkg/backend"
+	"github.com/hookflow/hookflow/pkg/webhook/verify"
 )
 
 // WebhookPath is the route webhooks are served on, "/.well-known/workflow/v1/webhook/"; a
@@ -67,6 +68,12 @@ type WebhookOptions struct {
 	FallbackResponse *Response
 	// Timeout bounds each Receive, as HookOptions.Timeout.
 	Timeout time.Duration
+	// Verify, when set, makes the webhook route check each request's signature before
+	// anything is stored: a request the spec refuses gets 401 with an empty body, is not
+	// delivered and does not wake the run. The spec names its secrets (e.g.
+	// "env:GITHUB_WEBHOOK_SECRET"); the route resolves them with ClientOptions.Secrets. See
+	// package verify for the senders it knows.
+	Verify *verify.Spec
 }
 
 // config checks the options and returns the settings the token record keeps.
@@ -115,7 +122,12 @@ func CreateWebhook(ctx Context, opts WebhookOptions) (*Webhook, error) {
 	if err != nil {
 		return nil, err
 	}
-	data, err := json.Marshal(engine.TokenData{Webhook: cfg})
+	if opts.Verify != nil {
+		if err := opts.Verify.Validate(); err != nil {
+			return nil, fmt.Errorf("%w: webhook Verify: %v", ErrInvalidArgument, err)
+		}
+	}
+	data, err := json.Marshal(engine.TokenData{Webhook: cfg, Verify: opts.Verify})
 	if err != nil {
 		return nil, fmt.Errorf("%w: webhook settings: %v", ErrInvalidArgument, err)
 	}

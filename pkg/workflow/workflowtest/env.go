@@ -21,6 +21,7 @@ import (
 	"github.com/hookflow/hookflow/internal/clientlink"
 	"github.com/hookflow/hookflow/pkg/backend/memory"
 	"github.com/hookflow/hookflow/pkg/webhook"
+	"github.com/hookflow/hookflow/pkg/webhook/verify"
 	"github.com/hookflow/hookflow/pkg/workflow"
 )
 
@@ -47,6 +48,9 @@ type Options struct {
 	ReplayEveryTurn bool
 	// Logger receives worker and workflow logs; default: discarded.
 	Logger *slog.Logger
+	// Secrets resolves the secrets of webhooks' Verify specs (ClientOptions.Secrets); default
+	// the process environment.
+	Secrets verify.SecretResolver
 }
 
 // New returns an Env running workflows. Invalid or duplicate definitions fail the test.
@@ -78,7 +82,7 @@ func NewWithOptions(t testing.TB, opts Options, workflows ...workflow.Registrabl
 		wo.CacheSize = -1
 	}
 	e.worker = workflow.NewWorker(b, reg, wo)
-	e.client = workflow.NewClient(b, workflow.ClientOptions{BaseURL: baseURL})
+	e.client = workflow.NewClient(b, workflow.ClientOptions{BaseURL: baseURL, Secrets: opts.Secrets})
 	// The client's waits (Run.Result, a manual webhook's caller held by WebhookServer) run
 	// the queued turns before each poll, so that they end without a worker.
 	clientlink.SetPoll(e.client, e.drive)

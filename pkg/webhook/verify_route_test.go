@@ -1,0 +1,161 @@
+package webhook_test
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/hookflow/hookflow/pkg/backend"
+	"github.com/hookflow/hookflow/pkg/backend/memory"
+	"github.com/hookflow/hookflow/pkg/webhook"
+	"github.com/hookflow/hookflow/pkg/webhook/verify"
+	"github.com/hookflow/hookflow/pkg/workflow"
+)
+
+const githubSecret = "It's a Secret to Everybody"
+
+// secrets resolves env:GITHUB_SECRET (and env:ROTATED) without touching the environment.
+var secrets = verify.EnvResolver{Getenv: func(name string) string {
+	return map[string]string{"GITHUB_SECRET": githubSecret, "ROTATED": "the new one"}[name]
+}}
+
+func githubSignature(secret, body string) string {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write([]byte(body))
+	return "sha256=" + hex.EncodeToString(m.Sum(nil))
+}
+
+// counting is a backend that counts the writes a delivery makes.
+type counting struct {
+	*memory.Backend
+	puts, enqueues atomic.Int64
+}
+
+func (c *counting) PutInbox(ctx context.Context, it backend.InboxItem, idem *backend.Idempotency) (backend.InboxItem, *backend.Idempotency, error) {
+	c.puts.Add(1)
+	return c.Backend.PutInbox(ctx, it, idem)
+}
+
+func (c *counting) Enqueue(ctx context.Context, runID string, delay time.Duration) error {
+	c.enqueues.Add(1)
+	return c.Backend.Enqueue(ctx, runID, delay)
+}
+
+var signed = workflow.Define("signed", func(ctx workflow.Context, _ struct{}) (string, error) {
+	wh, err := workflow.CreateWebhook(ctx, workflow.WebhookOptions{Verify: &verify.Spec{
+		Kind: verify.KindGitHub, Secrets: []string{"env:ROTATED", "env:GITHUB_SECRET"},
+	}})
+	if err != nil {
+		return "", err
+	}
+	req, err := wh.Receive(ctx)
+	if err != nil {
+		return "", err
+	}
+	return string(req.Body), nil
+})
+
+// A webhook with a Verify spec gets its requests' signatures checked in the route: a forged,
+// altered or unsigned request is answered 401 with an empty body and costs no write and no
+// wake; a signed one (with either secret of a rotation) is delivered.
+func TestVerifiedWebhookRoute(t *testing.T) {
+	t.Parallel()
+	b := &counting{Backend: memory.New()}
+	t.Cleanup(func() { _ = b.Close() })
+	ctx := t.Context()
+	c := workflow.NewClient(b, workflow.ClientOptions{Secrets: secrets})
+	run, err := workflow.Start(ctx, c, signed, struct{}{})
+	require.NoError(t, err)
+	w := workflow.NewWorker(b, workflow.NewRegistry(signed), workflow.WorkerOptions{Logger: slog.New(slog.DiscardHandler)})
+	t.Cleanup(w.Close)
+	require.NoError(t, w.RunTurn(ctx, run.ID()))
+	hooks, err := c.ListHooks(ctx, workflow.HookFilter{RunID: run.ID()})
+	require.NoError(t, err)
+	require.Len(t, hooks, 1)
+	h := webhook.NewHandler(c, webhook.Options{Logger: slog.New(slog.DiscardHandler)})
+	send := func(body, signature string) *httptest.ResponseRecorder {
+		r := httptest.NewRequest(http.MethodPost, workflow.WebhookPath+hooks[0].Token, strings.NewReader(body))
+		if signature != "" {
+			r.Header.Set("X-Hub-Signature-256", signature)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		return rec
+	}
+	const body = `{"ref":"refs/heads/main"}`
+	puts, wakes := b.puts.Load(), b.enqueues.Load()
+	for name, rec := range map[string]*httptest.ResponseRecorder{
+		"no signature":   send(body, ""),
+		"wrong secret":   send(body, githubSignature("guess", body)),
+		"altered body":   send(body+" ", githubSignature(githubSecret, body)),
+		"malformed":      send(body, "sha256=zz"),
+		"SHA-1 only":     send(body, "sha1=0000000000000000000000000000000000000000"),
+		"empty header":   send(body, " "),
+		"signature only": send("", githubSignature(githubSecret, body)),
+	} {
+		require.Equal(t, http.StatusUnauthorized, rec.Code, name)
+		require.Empty(t, rec.Body.String(), name)
+	}
+	require.Equal(t, puts, b.puts.Load(), "a forged request costs no write")
+	require.Equal(t, wakes, b.enqueues.Load(), "and no wake")
+	items, err := b.ListInbox(ctx, run.ID(), 0)
+	require.NoError(t, err)
+	require.Empty(t, items)
+
+	rec := send(body, githubSignature(githubSecret, body))
+	require.Equal(t, http.StatusAccepted, rec.Code)
+	require.NoError(t, w.RunTurn(ctx, run.ID()))
+	out, err := run.Result(ctx)
+	require.NoError(t, err)
+	require.Equal(t, body, out, "the signed request was delivered")
+}
+
+// A secret the route cannot resolve is the server's fault: 500, nothing stored; a Spec that
+// cannot be used is refused at CreateWebhook.
+func TestVerifiedWebhookMisconfigured(t *testing.T) {
+	t.Parallel()
+	b := &counting{Backend: memory.New()}
+	t.Cleanup(func() { _ = b.Close() })
+	ctx := t.Context()
+	c := workflow.NewClient(b, workflow.ClientOptions{Secrets: verify.EnvResolver{Getenv: func(string) string { return "" }}})
+	run, err := workflow.Start(ctx, c, signed, struct{}{})
+	require.NoError(t, err)
+	w := workflow.NewWorker(b, workflow.NewRegistry(signed), workflow.WorkerOptions{Logger: slog.New(slog.DiscardHandler)})
+	t.Cleanup(w.Close)
+	require.NoError(t, w.RunTurn(ctx, run.ID()))
+	hooks, err := c.ListHooks(ctx, workflow.HookFilter{RunID: run.ID()})
+	require.NoError(t, err)
+	var logs strings.Builder
+	h := webhook.NewHandler(c, webhook.Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	r := httptest.NewRequest(http.MethodPost, workflow.WebhookPath+hooks[0].Token, strings.NewReader("{}"))
+	r.Header.Set("X-Hub-Signature-256", githubSignature(githubSecret, "{}"))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, r)
+	require.Equal(t, http.StatusInternalServerError, rec.Code)
+	require.Zero(t, b.puts.Load())
+	require.Contains(t, logs.String(), "ROTATED", "the log names the missing secret's reference")
+	require.NotContains(t, logs.String(), hooks[0].Token)
+
+	bad := workflow.Define("bad-spec", func(ctx workflow.Context, _ struct{}) (string, error) {
+		_, err := workflow.CreateWebhook(ctx, workflow.WebhookOptions{Verify: &verify.Spec{Kind: "carrier-pigeon", Secrets: []string{"env:X"}}})
+		return "", err
+	})
+	run2, err := workflow.Start(ctx, c, bad, struct{}{})
+	require.NoError(t, err)
+	w2 := workflow.NewWorker(b, workflow.NewRegistry(bad), workflow.WorkerOptions{Logger: slog.New(slog.DiscardHandler)})
+	t.Cleanup(w2.Close)
+	require.NoError(t, w2.RunTurn(ctx, run2.ID()))
+	_, err = run2.Result(ctx)
+	require.ErrorIs(t, err, workflow.ErrInvalidArgument)
+	require.ErrorContains(t, err, "webhook Verify")
+}
