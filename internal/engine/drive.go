@@ -92,8 +92,6 @@ func (e *Engine) Drive(ctx context.Context, runID string) error {
 	case run.Status.Terminal():
 		// A cancel request that slipped in as the run ended: the turn drops it.
 		return TurnAndSchedule(ctx, e, runID)
-	case e.pinnedElsewhere(run):
-		return e.forward(ctx, run)
 	}
 	work, err := e.hasWork(ctx, run, "")
 	if err != nil {
@@ -102,6 +100,10 @@ func (e *Engine) Drive(ctx context.Context, runID string) error {
 	if !work {
 		e.stats.coalesced.Add(1)
 		return nil
+	}
+	if e.pinnedElsewhere(run) {
+		// Only a wake with work to do is worth an invocation of the pinned version.
+		return e.forward(ctx, run)
 	}
 	return e.hold(ctx, runID)
 }
