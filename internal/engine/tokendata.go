@@ -32,6 +32,11 @@ type WebhookConfig struct {
 	Manual          bool          `json:"manual,omitempty"` // the workflow answers each request
 	ResponseTimeout time.Duration `json:"responseTimeout,omitempty"`
 	Fallback        *Response     `json:"fallback,omitempty"` // manual mode, when no answer comes
+	// Where the sender puts the id of a delivery, which stands in for an Idempotency-Key
+	// header the sender does not send: a header, or a JSON pointer into the body (see
+	// deliverykey.go).
+	DeliveryIDHeader  string `json:"deliveryIdHeader,omitempty"`
+	DeliveryIDPointer string `json:"deliveryIdPointer,omitempty"`
 }
 
 // Response is an answer for a webhook's caller, as stored in token records (static and

@@ -92,7 +92,14 @@ func (t *WebhookTarget) Deliver(ctx context.Context, r WebhookRequest) (Delivery
 	if body == nil {
 		body = []byte{}
 	}
-	d, err := c.deliver(ctx, t.tok, t.data, rec.ID, raw, body, t.key)
+	key := t.key
+	if key == "" {
+		key = t.data.Webhook.deliveryKey(r.Header, r.Body)
+		if d, bad := checkKey(key); bad {
+			return d, nil
+		}
+	}
+	d, err := c.deliver(ctx, t.tok, t.data, rec.ID, raw, body, key)
 	if err != nil || d.Refused() {
 		return d, err
 	}

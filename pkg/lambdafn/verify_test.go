@@ -44,7 +44,8 @@ func shopifySignature(secret, body string) string {
 // The webhook function checks a Verify spec's signature from the API Gateway event (whose
 // header names arrive in lower case) before anything is stored: forged or altered requests
 // get 401 and cost no write and no queue message, on memory and on DynamoDB and SQS; a signed
-// one is delivered.
+// one is delivered, and the sender's retry of it (same X-Shopify-Webhook-Id) is not delivered
+// again.
 func TestWebhookFunctionVerifiesSignatures(t *testing.T) {
 	t.Parallel()
 	for _, kind := range []string{"memory", "dynamodb"} {
@@ -82,7 +83,7 @@ func TestWebhookFunctionVerifiesSignatures(t *testing.T) {
 			require.Len(t, hooks, 1)
 			fn := NewWebhookHandler(c, quiet)
 			send := func(body, signature string) events.APIGatewayV2HTTPResponse {
-				headers := map[string]string{"content-type": "application/json"}
+				headers := map[string]string{"content-type": "application/json", "x-shopify-webhook-id": "b54557e4-bdd9"}
 				if signature != "" {
 					headers["x-shopify-hmac-sha256"] = signature
 				}
@@ -107,6 +108,12 @@ func TestWebhookFunctionVerifiesSignatures(t *testing.T) {
 			require.Equal(t, http.StatusAccepted, resp.StatusCode)
 			writes := sp.Writes()[len(before):]
 			require.True(t, slices.Contains(writes, "PutInbox "+run.ID()), "%v", writes)
+			// Shopify retries with the same X-Shopify-Webhook-Id: delivered once, answered alike.
+			retry := send(body, shopifySignature(shopifySecret, body))
+			require.Equal(t, resp.StatusCode, retry.StatusCode)
+			items, err := sp.ListInbox(ctx, run.ID(), 0)
+			require.NoError(t, err)
+			require.Len(t, items, 1, "the retry is not delivered again")
 			require.NoError(t, r.w.RunTurn(ctx, run.ID()))
 			out, err := run.Result(ctx)
 			require.NoError(t, err)

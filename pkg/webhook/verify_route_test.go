@@ -159,3 +159,85 @@ func TestVerifiedWebhookMisconfigured(t *testing.T) {
 	require.ErrorIs(t, err, workflow.ErrInvalidArgument)
 	require.ErrorContains(t, err, "webhook Verify")
 }
+
+// A sender's retry carries the same delivery id: it is delivered once and answered like the
+// first, whether the id is a header a Verify preset names (GitHub's X-GitHub-Delivery) or a
+// JSON pointer into the body (Stripe's /id) that the webhook names.
+func TestSenderRetriesAreDeliveredOnce(t *testing.T) {
+	t.Parallel()
+	stripeLike := workflow.Define("stripe-like", func(ctx workflow.Context, _ struct{}) (string, error) {
+		wh, err := workflow.CreateWebhook(ctx, workflow.WebhookOptions{
+			DeliveryIDPointer: "/id", RespondWith: &workflow.Response{Status: http.StatusOK, Body: []byte("ok")},
+		})
+		if err != nil {
+			return "", err
+		}
+		req, err := wh.Receive(ctx)
+		if err != nil {
+			return "", err
+		}
+		return string(req.Body), nil
+	})
+	for _, tc := range []struct {
+		name    string
+		w       *workflow.Workflow[struct{}, string]
+		request func(token, body, id string) *http.Request
+		bodyOf  func(id, text string) string
+		status  int
+	}{
+		{
+			name: "GitHub's X-GitHub-Delivery", w: signed, status: http.StatusAccepted,
+			bodyOf: func(_, text string) string { return `{"text":"` + text + `"}` },
+			request: func(token, body, id string) *http.Request {
+				r := httptest.NewRequest(http.MethodPost, workflow.WebhookPath+token, strings.NewReader(body))
+				r.Header.Set("X-Hub-Signature-256", githubSignature(githubSecret, body))
+				r.Header.Set("X-GitHub-Delivery", id)
+				return r
+			},
+		},
+		{
+			name: "Stripe's /id", w: stripeLike, status: http.StatusOK,
+			bodyOf: func(id, text string) string { return `{"id":"` + id + `","text":"` + text + `"}` },
+			request: func(token, body, _ string) *http.Request {
+				return httptest.NewRequest(http.MethodPost, workflow.WebhookPath+token, strings.NewReader(body))
+			},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			b := &counting{Backend: memory.New()}
+			t.Cleanup(func() { _ = b.Close() })
+			ctx := t.Context()
+			c := workflow.NewClient(b, workflow.ClientOptions{Secrets: secrets})
+			run, err := workflow.Start(ctx, c, tc.w, struct{}{})
+			require.NoError(t, err)
+			w := workflow.NewWorker(b, workflow.NewRegistry(tc.w), workflow.WorkerOptions{Logger: slog.New(slog.DiscardHandler)})
+			t.Cleanup(w.Close)
+			require.NoError(t, w.RunTurn(ctx, run.ID()))
+			hooks, err := c.ListHooks(ctx, workflow.HookFilter{RunID: run.ID()})
+			require.NoError(t, err)
+			h := webhook.NewHandler(c, webhook.Options{Logger: slog.New(slog.DiscardHandler)})
+			send := func(body, id string) *httptest.ResponseRecorder {
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, tc.request(hooks[0].Token, body, id))
+				return rec
+			}
+			first := send(tc.bodyOf("dlv-1", "first"), "dlv-1")
+			retry := send(tc.bodyOf("dlv-1", "first"), "dlv-1")
+			require.Equal(t, tc.status, first.Code)
+			require.Equal(t, first.Code, retry.Code, "the retry is answered like the first")
+			require.Equal(t, first.Body.String(), retry.Body.String())
+			items, err := b.ListInbox(ctx, run.ID(), 0)
+			require.NoError(t, err)
+			require.Len(t, items, 1, "delivered once")
+			require.Equal(t, http.StatusAccepted/100, send(tc.bodyOf("dlv-2", "second"), "dlv-2").Code/100, "another delivery")
+			items, err = b.ListInbox(ctx, run.ID(), 0)
+			require.NoError(t, err)
+			require.Len(t, items, 2)
+			require.NoError(t, w.RunTurn(ctx, run.ID()))
+			out, err := run.Result(ctx)
+			require.NoError(t, err)
+			require.Contains(t, out, "first")
+		})
+	}
+}

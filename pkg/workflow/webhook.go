@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"iter"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/hookflow/hookflow/internal/engine"
@@ -74,16 +75,37 @@ type WebhookOptions struct {
 	// "env:GITHUB_WEBHOOK_SECRET"); the route resolves them with ClientOptions.Secrets. See
 	// package verify for the senders it knows.
 	Verify *verify.Spec
+	// DeliveryIDHeader and DeliveryIDPointer name where the sender puts the id of a delivery,
+	// which its retries repeat: a header (X-GitHub-Delivery, webhook-id, ...) or a JSON pointer
+	// into the body ("/id" for Stripe's events), one of the two. A request without an
+	// Idempotency-Key header uses that id as its key: a retried delivery is delivered once
+	// and answered like the first. Unset, a Verify preset names its sender's (GitHub,
+	// Standard Webhooks, Shopify, Twilio: their headers; Stripe: "/id").
+	DeliveryIDHeader  string
+	DeliveryIDPointer string
 }
 
 // config checks the options and returns the settings the token record keeps.
 func (o WebhookOptions) config() (*engine.WebhookConfig, error) {
-	cfg := &engine.WebhookConfig{Manual: o.Manual, ResponseTimeout: o.ResponseTimeout}
+	cfg := &engine.WebhookConfig{
+		Manual: o.Manual, ResponseTimeout: o.ResponseTimeout,
+		DeliveryIDHeader: o.DeliveryIDHeader, DeliveryIDPointer: o.DeliveryIDPointer,
+	}
+	if o.Verify != nil && o.DeliveryIDHeader == "" && o.DeliveryIDPointer == "" {
+		cfg.DeliveryIDHeader = verify.DeliveryIDHeader(o.Verify.Kind)
+		if o.Verify.Kind == verify.KindStripe {
+			cfg.DeliveryIDPointer = "/id"
+		}
+	}
 	switch {
 	case o.Timeout < 0:
 		return nil, fmt.Errorf("%w: webhook timeout %s is negative", ErrInvalidArgument, o.Timeout)
 	case o.ResponseTimeout < 0 || o.ResponseTimeout > MaxResponseTimeout:
 		return nil, fmt.Errorf("%w: webhook response timeout %s is not between 0 and %s", ErrInvalidArgument, o.ResponseTimeout, MaxResponseTimeout)
+	case o.DeliveryIDHeader != "" && o.DeliveryIDPointer != "":
+		return nil, fmt.Errorf("%w: a webhook names its sender's delivery id by a header or by a JSON pointer, not both", ErrInvalidArgument)
+	case o.DeliveryIDPointer != "" && !strings.HasPrefix(o.DeliveryIDPointer, "/"):
+		return nil, fmt.Errorf("%w: DeliveryIDPointer %q is not a JSON pointer (it starts with /)", ErrInvalidArgument, o.DeliveryIDPointer)
 	case o.Manual && o.RespondWith != nil:
 		return nil, fmt.Errorf("%w: a webhook has a static response (RespondWith) or answers manually, not both", ErrInvalidArgument)
 	}
