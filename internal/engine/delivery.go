@@ -62,11 +62,14 @@ const (
 	// Unauthenticated: a webhook request whose signature the webhook's Verify spec refuses;
 	// nothing stored, the run not woken.
 	Unauthenticated
+	// Answered: a sender's handshake (Slack's url_verification, a hub.challenge) that the
+	// webhook answered itself (Response); nothing stored, the run not woken.
+	Answered
 )
 
 var outcomeNames = [...]string{
 	Stored: "stored", Duplicate: "duplicate", NotFound: "not found", TooLarge: "too large", Invalid: "invalid",
-	Unauthenticated: "unauthenticated",
+	Unauthenticated: "unauthenticated", Answered: "answered",
 }
 
 func (o Outcome) String() string {

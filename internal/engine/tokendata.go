@@ -24,6 +24,9 @@ type TokenData struct {
 	// Verify says how a webhook's requests are signed; they are checked before anything is
 	// stored (webhooks only; it names secrets, never holds them).
 	Verify *verify.Spec `json:"verify,omitempty"`
+	// Handshake is a sender's verification request that the route answers itself (webhooks
+	// only).
+	Handshake *verify.Handshake `json:"handshake,omitempty"`
 }
 
 // WebhookConfig is how a webhook answers its callers.

@@ -75,8 +75,20 @@ func (c *Client) FindWebhook(ctx context.Context, token, key string) (*WebhookTa
 // request does not fit one record with its headers.
 func (t *WebhookTarget) Deliver(ctx context.Context, r WebhookRequest) (Delivery, error) {
 	c := t.c
+	// A hub.challenge GET is not signed: its verify token is its check. Slack signs its
+	// url_verification like any request, so that one is answered after the signature.
+	if hs := t.data.Handshake; hs != nil && hs.Kind == verify.HandshakeHub {
+		if d, handled, err := t.handshake(ctx, *hs, r); err != nil || handled {
+			return d, err
+		}
+	}
 	if spec := t.data.Verify; spec != nil {
 		if d, err := t.verify(ctx, *spec, r); err != nil || d.Refused() {
+			return d, err
+		}
+	}
+	if hs := t.data.Handshake; hs != nil && hs.Kind == verify.HandshakeSlack {
+		if d, handled, err := t.handshake(ctx, *hs, r); err != nil || handled {
 			return d, err
 		}
 	}
@@ -131,4 +143,29 @@ func (t *WebhookTarget) verify(ctx context.Context, spec verify.Spec, r WebhookR
 		return Delivery{}, fmt.Errorf("hookflow: webhook %s: %w", t.tok.HookID, err)
 	}
 	return Delivery{}, nil
+}
+
+// handshake answers the sender's handshake when r is one (handled): with its answer, or
+// Unauthenticated for a hub.challenge whose verify token is wrong.
+func (t *WebhookTarget) handshake(ctx context.Context, hs verify.Handshake, r WebhookRequest) (Delivery, bool, error) {
+	var token []byte
+	if hs.VerifyToken != "" {
+		v, err := t.c.secrets.Resolve(ctx, hs.VerifyToken)
+		if err != nil {
+			return Delivery{}, false, fmt.Errorf("hookflow: webhook %s: resolving its handshake's verify token: %w", t.tok.HookID, err)
+		}
+		token = v
+	}
+	answer, contentType, ok, err := hs.Answer(verify.Request{Method: r.Method, URL: r.URL, Header: r.Header, Body: r.Body}, token)
+	switch {
+	case !ok:
+		return Delivery{}, false, nil
+	case errors.Is(err, verify.ErrInvalidSignature):
+		return refused(Unauthenticated, err), true, nil
+	case err != nil:
+		return Delivery{}, false, fmt.Errorf("hookflow: webhook %s: %w", t.tok.HookID, err)
+	}
+	return Delivery{Outcome: Answered, Response: &Response{
+		Status: http.StatusOK, Header: http.Header{"Content-Type": {contentType}}, Body: answer,
+	}}, true, nil
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -240,4 +241,79 @@ func TestSenderRetriesAreDeliveredOnce(t *testing.T) {
 			require.Contains(t, out, "first")
 		})
 	}
+}
+
+// Senders' handshakes are answered by the route itself: no write, no wake. Slack's
+// url_verification is signed like every Slack request; a hub.challenge GET carries the
+// verify token configured at the sender.
+func TestHandshakes(t *testing.T) {
+	t.Parallel()
+	const slackSecret = "8f742231b10e8888abcd99yyyzzz85a5"
+	slackSign := func(ts, body string) string {
+		m := hmac.New(sha256.New, []byte(slackSecret))
+		m.Write([]byte("v0:" + ts + ":" + body))
+		return "v0=" + hex.EncodeToString(m.Sum(nil))
+	}
+	hooked := workflow.Define("handshakes", func(ctx workflow.Context, _ struct{}) (string, error) {
+		if _, err := workflow.CreateWebhook(ctx, workflow.WebhookOptions{
+			Verify:    &verify.Spec{Kind: verify.KindSlack, Secrets: []string{"env:SLACK"}},
+			Handshake: &verify.Handshake{Kind: verify.HandshakeSlack},
+		}); err != nil {
+			return "", err
+		}
+		wh, err := workflow.CreateWebhook(ctx, workflow.WebhookOptions{Handshake: &verify.Handshake{Kind: verify.HandshakeHub, VerifyToken: "env:META"}})
+		if err != nil {
+			return "", err
+		}
+		_, err = wh.Receive(ctx)
+		return "", err
+	})
+	b := &counting{Backend: memory.New()}
+	t.Cleanup(func() { _ = b.Close() })
+	ctx := t.Context()
+	c := workflow.NewClient(b, workflow.ClientOptions{Secrets: verify.EnvResolver{Getenv: func(name string) string {
+		return map[string]string{"SLACK": slackSecret, "META": "meatyhamhock"}[name]
+	}}})
+	run, err := workflow.Start(ctx, c, hooked, struct{}{})
+	require.NoError(t, err)
+	w := workflow.NewWorker(b, workflow.NewRegistry(hooked), workflow.WorkerOptions{Logger: slog.New(slog.DiscardHandler)})
+	t.Cleanup(w.Close)
+	require.NoError(t, w.RunTurn(ctx, run.ID()))
+	hooks, err := c.ListHooks(ctx, workflow.HookFilter{RunID: run.ID()})
+	require.NoError(t, err)
+	require.Len(t, hooks, 2)
+	slackToken, hubToken := hooks[0].Token, hooks[1].Token
+	if hooks[0].HookID > hooks[1].HookID {
+		slackToken, hubToken = hubToken, slackToken
+	}
+	h := webhook.NewHandler(c, webhook.Options{Logger: slog.New(slog.DiscardHandler)})
+	serve := func(r *http.Request) *httptest.ResponseRecorder {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		return rec
+	}
+
+	const challenge = `{"token":"Jhj5dZrVaK7ZwHHjRyZWjbDl","challenge":"3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P","type":"url_verification"}`
+	ts := strconv.FormatInt(time.Now().Unix(), 10)
+	r := httptest.NewRequest(http.MethodPost, workflow.WebhookPath+slackToken, strings.NewReader(challenge))
+	r.Header.Set("X-Slack-Request-Timestamp", ts)
+	r.Header.Set("X-Slack-Signature", slackSign(ts, challenge))
+	rec := serve(r)
+	require.Equal(t, http.StatusOK, rec.Code)
+	require.JSONEq(t, `{"challenge":"3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"}`, rec.Body.String())
+	forged := httptest.NewRequest(http.MethodPost, workflow.WebhookPath+slackToken, strings.NewReader(challenge))
+	require.Equal(t, http.StatusUnauthorized, serve(forged).Code, "an unsigned url_verification is refused")
+
+	rec = serve(httptest.NewRequest(http.MethodGet, workflow.WebhookPath+hubToken+"?hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token=meatyhamhock", nil))
+	require.Equal(t, http.StatusOK, rec.Code)
+	require.Equal(t, "1158201444", rec.Body.String())
+	rec = serve(httptest.NewRequest(http.MethodGet, workflow.WebhookPath+hubToken+"?hub.mode=subscribe&hub.challenge=1&hub.verify_token=guess", nil))
+	require.Equal(t, http.StatusUnauthorized, rec.Code)
+	require.Empty(t, rec.Body.String())
+
+	require.Zero(t, b.puts.Load(), "handshakes store nothing")
+	require.Equal(t, int64(1), b.enqueues.Load(), "and wake nothing (the one wake started the run)")
+	info, err := c.GetRun(ctx, run.ID())
+	require.NoError(t, err)
+	require.Equal(t, workflow.StatusWaiting, info.Status)
 }

@@ -83,6 +83,10 @@ type WebhookOptions struct {
 	// Standard Webhooks, Shopify, Twilio: their headers; Stripe: "/id").
 	DeliveryIDHeader  string
 	DeliveryIDPointer string
+	// Handshake makes the route answer the verification request a sender makes before it
+	// delivers (Slack's url_verification, the hub.challenge of Meta and WebSub-style
+	// senders) itself: it is not delivered and does not wake the run. See verify.Handshake.
+	Handshake *verify.Handshake
 }
 
 // config checks the options and returns the settings the token record keeps.
@@ -149,7 +153,12 @@ func CreateWebhook(ctx Context, opts WebhookOptions) (*Webhook, error) {
 			return nil, fmt.Errorf("%w: webhook Verify: %v", ErrInvalidArgument, err)
 		}
 	}
-	data, err := json.Marshal(engine.TokenData{Webhook: cfg, Verify: opts.Verify})
+	if opts.Handshake != nil {
+		if err := opts.Handshake.Validate(); err != nil {
+			return nil, fmt.Errorf("%w: webhook Handshake: %v", ErrInvalidArgument, err)
+		}
+	}
+	data, err := json.Marshal(engine.TokenData{Webhook: cfg, Verify: opts.Verify, Handshake: opts.Handshake})
 	if err != nil {
 		return nil, fmt.Errorf("%w: webhook settings: %v", ErrInvalidArgument, err)
 	}
