@@ -17,6 +17,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hookflow/hookflow/pkg/backend"
+	awsbackend "github.com/hookflow/hookflow/pkg/backend/aws"
+	"github.com/hookflow/hookflow/pkg/backend/aws/awstest"
 	"github.com/hookflow/hookflow/pkg/backend/memory"
 	"github.com/hookflow/hookflow/pkg/webhook"
 	"github.com/hookflow/hookflow/pkg/webhook/verify"
@@ -38,7 +40,7 @@ func githubSignature(secret, body string) string {
 
 // counting is a backend that counts the writes a delivery makes.
 type counting struct {
-	*memory.Backend
+	backend.Backend
 	puts, enqueues atomic.Int64
 }
 
@@ -50,6 +52,50 @@ func (c *counting) PutInbox(ctx context.Context, it backend.InboxItem, idem *bac
 func (c *counting) Enqueue(ctx context.Context, runID string, delay time.Duration) error {
 	c.enqueues.Add(1)
 	return c.Backend.Enqueue(ctx, runID, delay)
+}
+
+// started is a run of a workflow, turned until it waits on its webhooks, on a counting
+// backend, with a client resolving secrets with its resolver.
+type started struct {
+	b     *counting
+	c     *workflow.Client
+	w     *workflow.Worker
+	run   *workflow.Run[string]
+	hooks []workflow.HookInfo
+	h     *webhook.Handler
+}
+
+func start(t *testing.T, b backend.Backend, secrets verify.SecretResolver, wf *workflow.Workflow[struct{}, string]) started {
+	t.Helper()
+	s := started{b: &counting{Backend: b}}
+	ctx := t.Context()
+	s.c = workflow.NewClient(s.b, workflow.ClientOptions{Secrets: secrets})
+	var err error
+	s.run, err = workflow.Start(ctx, s.c, wf, struct{}{})
+	require.NoError(t, err)
+	s.w = workflow.NewWorker(s.b, workflow.NewRegistry(wf), workflow.WorkerOptions{Logger: slog.New(slog.DiscardHandler)})
+	t.Cleanup(s.w.Close)
+	require.NoError(t, s.w.RunTurn(ctx, s.run.ID()))
+	s.hooks, err = s.c.ListHooks(ctx, workflow.HookFilter{RunID: s.run.ID()})
+	require.NoError(t, err)
+	s.h = webhook.NewHandler(s.c, webhook.Options{Logger: slog.New(slog.DiscardHandler)})
+	return s
+}
+
+// onBackends runs fn as parallel subtests on the memory backend and, when the AWS endpoint
+// is up (see awstest), on DynamoDB and SQS.
+func onBackends(t *testing.T, fn func(t *testing.T, b backend.Backend)) {
+	t.Helper()
+	t.Run("memory", func(t *testing.T) {
+		t.Parallel()
+		b := memory.New()
+		t.Cleanup(func() { _ = b.Close() })
+		fn(t, b)
+	})
+	t.Run("dynamodb", func(t *testing.T) {
+		t.Parallel()
+		fn(t, awstest.Setup(t).NewBackend(t, awsbackend.Options{}))
+	})
 }
 
 var signed = workflow.Define("signed", func(ctx workflow.Context, _ struct{}) (string, error) {
@@ -71,71 +117,56 @@ var signed = workflow.Define("signed", func(ctx workflow.Context, _ struct{}) (s
 // wake; a signed one (with either secret of a rotation) is delivered.
 func TestVerifiedWebhookRoute(t *testing.T) {
 	t.Parallel()
-	b := &counting{Backend: memory.New()}
-	t.Cleanup(func() { _ = b.Close() })
-	ctx := t.Context()
-	c := workflow.NewClient(b, workflow.ClientOptions{Secrets: secrets})
-	run, err := workflow.Start(ctx, c, signed, struct{}{})
-	require.NoError(t, err)
-	w := workflow.NewWorker(b, workflow.NewRegistry(signed), workflow.WorkerOptions{Logger: slog.New(slog.DiscardHandler)})
-	t.Cleanup(w.Close)
-	require.NoError(t, w.RunTurn(ctx, run.ID()))
-	hooks, err := c.ListHooks(ctx, workflow.HookFilter{RunID: run.ID()})
-	require.NoError(t, err)
-	require.Len(t, hooks, 1)
-	h := webhook.NewHandler(c, webhook.Options{Logger: slog.New(slog.DiscardHandler)})
-	send := func(body, signature string) *httptest.ResponseRecorder {
-		r := httptest.NewRequest(http.MethodPost, workflow.WebhookPath+hooks[0].Token, strings.NewReader(body))
-		if signature != "" {
-			r.Header.Set("X-Hub-Signature-256", signature)
+	onBackends(t, func(t *testing.T, bk backend.Backend) {
+		s := start(t, bk, secrets, signed)
+		b, run, w, h, hooks, ctx := s.b, s.run, s.w, s.h, s.hooks, t.Context()
+		require.Len(t, hooks, 1)
+		send := func(body, signature string) *httptest.ResponseRecorder {
+			r := httptest.NewRequest(http.MethodPost, workflow.WebhookPath+hooks[0].Token, strings.NewReader(body))
+			if signature != "" {
+				r.Header.Set("X-Hub-Signature-256", signature)
+			}
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, r)
+			return rec
 		}
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, r)
-		return rec
-	}
-	const body = `{"ref":"refs/heads/main"}`
-	puts, wakes := b.puts.Load(), b.enqueues.Load()
-	for name, rec := range map[string]*httptest.ResponseRecorder{
-		"no signature":   send(body, ""),
-		"wrong secret":   send(body, githubSignature("guess", body)),
-		"altered body":   send(body+" ", githubSignature(githubSecret, body)),
-		"malformed":      send(body, "sha256=zz"),
-		"SHA-1 only":     send(body, "sha1=0000000000000000000000000000000000000000"),
-		"empty header":   send(body, " "),
-		"signature only": send("", githubSignature(githubSecret, body)),
-	} {
-		require.Equal(t, http.StatusUnauthorized, rec.Code, name)
-		require.Empty(t, rec.Body.String(), name)
-	}
-	require.Equal(t, puts, b.puts.Load(), "a forged request costs no write")
-	require.Equal(t, wakes, b.enqueues.Load(), "and no wake")
-	items, err := b.ListInbox(ctx, run.ID(), 0)
-	require.NoError(t, err)
-	require.Empty(t, items)
+		const body = `{"ref":"refs/heads/main"}`
+		puts, wakes := b.puts.Load(), b.enqueues.Load()
+		for name, rec := range map[string]*httptest.ResponseRecorder{
+			"no signature":   send(body, ""),
+			"wrong secret":   send(body, githubSignature("guess", body)),
+			"altered body":   send(body+" ", githubSignature(githubSecret, body)),
+			"malformed":      send(body, "sha256=zz"),
+			"SHA-1 only":     send(body, "sha1=0000000000000000000000000000000000000000"),
+			"empty header":   send(body, " "),
+			"signature only": send("", githubSignature(githubSecret, body)),
+		} {
+			require.Equal(t, http.StatusUnauthorized, rec.Code, name)
+			require.Empty(t, rec.Body.String(), name)
+		}
+		require.Equal(t, puts, b.puts.Load(), "a forged request costs no write")
+		require.Equal(t, wakes, b.enqueues.Load(), "and no wake")
+		items, err := b.ListInbox(ctx, run.ID(), 0)
+		require.NoError(t, err)
+		require.Empty(t, items)
 
-	rec := send(body, githubSignature(githubSecret, body))
-	require.Equal(t, http.StatusAccepted, rec.Code)
-	require.NoError(t, w.RunTurn(ctx, run.ID()))
-	out, err := run.Result(ctx)
-	require.NoError(t, err)
-	require.Equal(t, body, out, "the signed request was delivered")
+		rec := send(body, githubSignature(githubSecret, body))
+		require.Equal(t, http.StatusAccepted, rec.Code)
+		require.NoError(t, w.RunTurn(ctx, run.ID()))
+		out, err := run.Result(ctx)
+		require.NoError(t, err)
+		require.Equal(t, body, out, "the signed request was delivered")
+	})
 }
 
 // A secret the route cannot resolve is the server's fault: 500, nothing stored; a Spec that
 // cannot be used is refused at CreateWebhook.
 func TestVerifiedWebhookMisconfigured(t *testing.T) {
 	t.Parallel()
-	b := &counting{Backend: memory.New()}
-	t.Cleanup(func() { _ = b.Close() })
-	ctx := t.Context()
-	c := workflow.NewClient(b, workflow.ClientOptions{Secrets: verify.EnvResolver{Getenv: func(string) string { return "" }}})
-	run, err := workflow.Start(ctx, c, signed, struct{}{})
-	require.NoError(t, err)
-	w := workflow.NewWorker(b, workflow.NewRegistry(signed), workflow.WorkerOptions{Logger: slog.New(slog.DiscardHandler)})
-	t.Cleanup(w.Close)
-	require.NoError(t, w.RunTurn(ctx, run.ID()))
-	hooks, err := c.ListHooks(ctx, workflow.HookFilter{RunID: run.ID()})
-	require.NoError(t, err)
+	m := memory.New()
+	t.Cleanup(func() { _ = m.Close() })
+	s := start(t, m, verify.EnvResolver{Getenv: func(string) string { return "" }}, signed)
+	b, c, hooks, ctx := s.b, s.c, s.hooks, t.Context()
 	var logs strings.Builder
 	h := webhook.NewHandler(c, webhook.Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	r := httptest.NewRequest(http.MethodPost, workflow.WebhookPath+hooks[0].Token, strings.NewReader("{}"))
@@ -206,39 +237,31 @@ func TestSenderRetriesAreDeliveredOnce(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			b := &counting{Backend: memory.New()}
-			t.Cleanup(func() { _ = b.Close() })
-			ctx := t.Context()
-			c := workflow.NewClient(b, workflow.ClientOptions{Secrets: secrets})
-			run, err := workflow.Start(ctx, c, tc.w, struct{}{})
-			require.NoError(t, err)
-			w := workflow.NewWorker(b, workflow.NewRegistry(tc.w), workflow.WorkerOptions{Logger: slog.New(slog.DiscardHandler)})
-			t.Cleanup(w.Close)
-			require.NoError(t, w.RunTurn(ctx, run.ID()))
-			hooks, err := c.ListHooks(ctx, workflow.HookFilter{RunID: run.ID()})
-			require.NoError(t, err)
-			h := webhook.NewHandler(c, webhook.Options{Logger: slog.New(slog.DiscardHandler)})
-			send := func(body, id string) *httptest.ResponseRecorder {
-				rec := httptest.NewRecorder()
-				h.ServeHTTP(rec, tc.request(hooks[0].Token, body, id))
-				return rec
-			}
-			first := send(tc.bodyOf("dlv-1", "first"), "dlv-1")
-			retry := send(tc.bodyOf("dlv-1", "first"), "dlv-1")
-			require.Equal(t, tc.status, first.Code)
-			require.Equal(t, first.Code, retry.Code, "the retry is answered like the first")
-			require.Equal(t, first.Body.String(), retry.Body.String())
-			items, err := b.ListInbox(ctx, run.ID(), 0)
-			require.NoError(t, err)
-			require.Len(t, items, 1, "delivered once")
-			require.Equal(t, http.StatusAccepted/100, send(tc.bodyOf("dlv-2", "second"), "dlv-2").Code/100, "another delivery")
-			items, err = b.ListInbox(ctx, run.ID(), 0)
-			require.NoError(t, err)
-			require.Len(t, items, 2)
-			require.NoError(t, w.RunTurn(ctx, run.ID()))
-			out, err := run.Result(ctx)
-			require.NoError(t, err)
-			require.Contains(t, out, "first")
+			onBackends(t, func(t *testing.T, bk backend.Backend) {
+				s := start(t, bk, secrets, tc.w)
+				b, run, w, h, hooks, ctx := s.b, s.run, s.w, s.h, s.hooks, t.Context()
+				send := func(body, id string) *httptest.ResponseRecorder {
+					rec := httptest.NewRecorder()
+					h.ServeHTTP(rec, tc.request(hooks[0].Token, body, id))
+					return rec
+				}
+				first := send(tc.bodyOf("dlv-1", "first"), "dlv-1")
+				retry := send(tc.bodyOf("dlv-1", "first"), "dlv-1")
+				require.Equal(t, tc.status, first.Code)
+				require.Equal(t, first.Code, retry.Code, "the retry is answered like the first")
+				require.Equal(t, first.Body.String(), retry.Body.String())
+				items, err := b.ListInbox(ctx, run.ID(), 0)
+				require.NoError(t, err)
+				require.Len(t, items, 1, "delivered once")
+				require.Equal(t, http.StatusAccepted/100, send(tc.bodyOf("dlv-2", "second"), "dlv-2").Code/100, "another delivery")
+				items, err = b.ListInbox(ctx, run.ID(), 0)
+				require.NoError(t, err)
+				require.Len(t, items, 2)
+				require.NoError(t, w.RunTurn(ctx, run.ID()))
+				out, err := run.Result(ctx)
+				require.NoError(t, err)
+				require.Contains(t, out, "first")
+			})
 		})
 	}
 }
@@ -268,52 +291,45 @@ func TestHandshakes(t *testing.T) {
 		_, err = wh.Receive(ctx)
 		return "", err
 	})
-	b := &counting{Backend: memory.New()}
-	t.Cleanup(func() { _ = b.Close() })
-	ctx := t.Context()
-	c := workflow.NewClient(b, workflow.ClientOptions{Secrets: verify.EnvResolver{Getenv: func(name string) string {
-		return map[string]string{"SLACK": slackSecret, "META": "meatyhamhock"}[name]
-	}}})
-	run, err := workflow.Start(ctx, c, hooked, struct{}{})
-	require.NoError(t, err)
-	w := workflow.NewWorker(b, workflow.NewRegistry(hooked), workflow.WorkerOptions{Logger: slog.New(slog.DiscardHandler)})
-	t.Cleanup(w.Close)
-	require.NoError(t, w.RunTurn(ctx, run.ID()))
-	hooks, err := c.ListHooks(ctx, workflow.HookFilter{RunID: run.ID()})
-	require.NoError(t, err)
-	require.Len(t, hooks, 2)
-	slackToken, hubToken := hooks[0].Token, hooks[1].Token
-	if hooks[0].HookID > hooks[1].HookID {
-		slackToken, hubToken = hubToken, slackToken
-	}
-	h := webhook.NewHandler(c, webhook.Options{Logger: slog.New(slog.DiscardHandler)})
-	serve := func(r *http.Request) *httptest.ResponseRecorder {
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, r)
-		return rec
-	}
+	onBackends(t, func(t *testing.T, bk backend.Backend) {
+		s := start(t, bk, verify.EnvResolver{Getenv: func(name string) string {
+			return map[string]string{"SLACK": slackSecret, "META": "meatyhamhock"}[name]
+		}}, hooked)
+		b, c, run, hooks, ctx := s.b, s.c, s.run, s.hooks, t.Context()
+		require.Len(t, hooks, 2)
+		slackToken, hubToken := hooks[0].Token, hooks[1].Token
+		if hooks[0].HookID > hooks[1].HookID {
+			slackToken, hubToken = hubToken, slackToken
+		}
+		h := s.h
+		serve := func(r *http.Request) *httptest.ResponseRecorder {
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, r)
+			return rec
+		}
 
-	const challenge = `{"token":"Jhj5dZrVaK7ZwHHjRyZWjbDl","challenge":"3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P","type":"url_verification"}`
-	ts := strconv.FormatInt(time.Now().Unix(), 10)
-	r := httptest.NewRequest(http.MethodPost, workflow.WebhookPath+slackToken, strings.NewReader(challenge))
-	r.Header.Set("X-Slack-Request-Timestamp", ts)
-	r.Header.Set("X-Slack-Signature", slackSign(ts, challenge))
-	rec := serve(r)
-	require.Equal(t, http.StatusOK, rec.Code)
-	require.JSONEq(t, `{"challenge":"3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"}`, rec.Body.String())
-	forged := httptest.NewRequest(http.MethodPost, workflow.WebhookPath+slackToken, strings.NewReader(challenge))
-	require.Equal(t, http.StatusUnauthorized, serve(forged).Code, "an unsigned url_verification is refused")
+		const challenge = `{"token":"Jhj5dZrVaK7ZwHHjRyZWjbDl","challenge":"3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P","type":"url_verification"}`
+		ts := strconv.FormatInt(time.Now().Unix(), 10)
+		r := httptest.NewRequest(http.MethodPost, workflow.WebhookPath+slackToken, strings.NewReader(challenge))
+		r.Header.Set("X-Slack-Request-Timestamp", ts)
+		r.Header.Set("X-Slack-Signature", slackSign(ts, challenge))
+		rec := serve(r)
+		require.Equal(t, http.StatusOK, rec.Code)
+		require.JSONEq(t, `{"challenge":"3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"}`, rec.Body.String())
+		forged := httptest.NewRequest(http.MethodPost, workflow.WebhookPath+slackToken, strings.NewReader(challenge))
+		require.Equal(t, http.StatusUnauthorized, serve(forged).Code, "an unsigned url_verification is refused")
 
-	rec = serve(httptest.NewRequest(http.MethodGet, workflow.WebhookPath+hubToken+"?hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token=meatyhamhock", nil))
-	require.Equal(t, http.StatusOK, rec.Code)
-	require.Equal(t, "1158201444", rec.Body.String())
-	rec = serve(httptest.NewRequest(http.MethodGet, workflow.WebhookPath+hubToken+"?hub.mode=subscribe&hub.challenge=1&hub.verify_token=guess", nil))
-	require.Equal(t, http.StatusUnauthorized, rec.Code)
-	require.Empty(t, rec.Body.String())
+		rec = serve(httptest.NewRequest(http.MethodGet, workflow.WebhookPath+hubToken+"?hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token=meatyhamhock", nil))
+		require.Equal(t, http.StatusOK, rec.Code)
+		require.Equal(t, "1158201444", rec.Body.String())
+		rec = serve(httptest.NewRequest(http.MethodGet, workflow.WebhookPath+hubToken+"?hub.mode=subscribe&hub.challenge=1&hub.verify_token=guess", nil))
+		require.Equal(t, http.StatusUnauthorized, rec.Code)
+		require.Empty(t, rec.Body.String())
 
-	require.Zero(t, b.puts.Load(), "handshakes store nothing")
-	require.Equal(t, int64(1), b.enqueues.Load(), "and wake nothing (the one wake started the run)")
-	info, err := c.GetRun(ctx, run.ID())
-	require.NoError(t, err)
-	require.Equal(t, workflow.StatusWaiting, info.Status)
+		require.Zero(t, b.puts.Load(), "handshakes store nothing")
+		require.Equal(t, int64(1), b.enqueues.Load(), "and wake nothing (the one wake started the run)")
+		info, err := c.GetRun(ctx, run.ID())
+		require.NoError(t, err)
+		require.Equal(t, workflow.StatusWaiting, info.Status)
+	})
 }
