@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/hookflow/hookflow/pkg/backend"
+	"github.com/hookflow/hookflow/pkg/webhook/verify"
 )
 
 // WorkflowFunc is an untyped workflow body: JSON input in, JSON output out.
@@ -105,11 +106,18 @@ type Options struct {
 	// Lambda invokes that version). Without it, a versioned engine cannot take such a wake:
 	// Drive returns an error, and the wake is redelivered.
 	Forward func(ctx context.Context, runID, codeVersion string) error
+	// Secrets resolves the secret references of webhooks created in turns (their Verify
+	// specs' secrets, their handshakes' verify tokens), which must resolve when the webhook is
+	// created; default verify.EnvResolver, the process environment.
+	Secrets verify.SecretResolver
 }
 
 func (o Options) withDefaults() Options {
 	o.Clock = cmp.Or[backend.Clock](o.Clock, backend.SystemClock{})
 	o.Logger = cmp.Or(o.Logger, slog.Default())
+	if o.Secrets == nil {
+		o.Secrets = verify.EnvResolver{}
+	}
 	if o.CacheSize == 0 {
 		o.CacheSize = 1024
 	}

@@ -29,6 +29,9 @@ type HookSpec struct {
 	// data stored for requests left unanswered when the hook is disposed or the run ends.
 	Manual   bool
 	Fallback json.RawMessage
+	// Secrets are references (a webhook's signing secrets, its handshake's verify token) that
+	// must resolve when the hook is created; see checkSecrets.
+	Secrets []string
 }
 
 // Hook is the workflow's handle on a hook or webhook.
@@ -135,6 +138,10 @@ func CreateHook(c *Ctx, spec HookSpec) (*Hook, error) {
 		if spec.Kind == backend.TokenWebhook && spec.URL != "" {
 			d.URL = spec.URL + d.Token
 		}
+		if err := x.checkSecrets(id, spec.Secrets); err != nil {
+			x.fail(err)
+			return nil, err
+		}
 		if err := x.claimToken(id, spec, d); err != nil {
 			return nil, err
 		}
@@ -146,6 +153,24 @@ func CreateHook(c *Ctx, spec HookSpec) (*Hook, error) {
 	x.byID[id] = st
 	x.hooks = append(x.hooks, st)
 	return &Hook{x: x, st: st}, nil
+}
+
+// checkSecrets resolves each of a new hook's secret references with the engine's resolver, so
+// that a webhook whose secret is missing is a configuration error where it is created, not a
+// route that refuses every request (or worse). It is not a workflow error: the turn fails, the
+// run is retried with backoff and shows the error (RunInfo's LastError), and once the secret
+// is there the next turn creates the webhook. Replay never checks again: the hook exists.
+func (x *executor) checkSecrets(id string, refs []string) error {
+	for _, ref := range refs {
+		v, err := x.eng.opts.Secrets.Resolve(x.turnCtx, ref)
+		if err == nil && len(v) == 0 {
+			err = errors.New("it is empty")
+		}
+		if err != nil {
+			return fmt.Errorf("hookflow: run %s: webhook %s: secret %q cannot be used: %w", x.runID, id, ref, err)
+		}
+	}
+	return nil
 }
 
 // claimToken records hook_created and commits it with the token claim at once. If the token

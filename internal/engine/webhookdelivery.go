@@ -72,9 +72,37 @@ func (c *Client) FindWebhook(ctx context.Context, token, key string) (*WebhookTa
 // ResponseTimeout (and not past a second before ctx's deadline), then the fallback. A retry
 // with the key of a delivery made while the webhook is live is Duplicate and gets the
 // answer again. NotFound when the webhook closed since FindWebhook; TooLarge when the
-// request does not fit one record with its headers.
+// request does not fit one record with its headers. A request whose signature or handshake
+// verify token is refused is Unauthenticated, stores nothing and wakes nothing: it is only
+// counted on the token record (backend.Token.Rejections).
 func (t *WebhookTarget) Deliver(ctx context.Context, r WebhookRequest) (Delivery, error) {
-	c := t.c
+	d, err := t.check(ctx, r)
+	switch {
+	case err != nil:
+		return Delivery{}, err
+	case d.Outcome == Unauthenticated:
+		return t.reject(ctx, d), nil
+	case d.Outcome != 0:
+		return d, nil
+	}
+	return t.store(ctx, r)
+}
+
+// reject counts the refusal d on the token record. The count is for operators: a failure to
+// make it (the webhook closed meanwhile, the store is down) is joined to d.Err, and the
+// caller still gets its 401.
+func (t *WebhookTarget) reject(ctx context.Context, d Delivery) Delivery {
+	err := t.c.b.RejectDelivery(ctx, t.tok.Token, t.tok.RunID, t.tok.HookID, t.c.clock.Now().UTC())
+	if err != nil && !errors.Is(err, backend.ErrTokenNotFound) {
+		d.Err = errors.Join(d.Err, fmt.Errorf("hookflow: counting the rejection: %w", err))
+	}
+	return d
+}
+
+// check settles, before anything is stored, the requests that are not deliveries: a
+// handshake (Answered, or Unauthenticated for a wrong verify token) and a request whose
+// signature the webhook's spec refuses (Unauthenticated). A zero Delivery lets r through.
+func (t *WebhookTarget) check(ctx context.Context, r WebhookRequest) (Delivery, error) {
 	// A hub.challenge GET is not signed: its verify token is its check. Slack signs its
 	// url_verification like any request, so that one is answered after the signature.
 	if hs := t.data.Handshake; hs != nil && hs.Kind == verify.HandshakeHub {
@@ -92,6 +120,12 @@ func (t *WebhookTarget) Deliver(ctx context.Context, r WebhookRequest) (Delivery
 			return d, err
 		}
 	}
+	return Delivery{}, nil
+}
+
+// store stores r in the webhook's run and waits for its answer.
+func (t *WebhookTarget) store(ctx context.Context, r WebhookRequest) (Delivery, error) {
+	c := t.c
 	rec := RequestRecord{
 		ID: newDeliveryID(), Method: r.Method, URL: r.URL, Header: r.Header.Clone(),
 		ReceivedAt: c.clock.Now().UTC(),

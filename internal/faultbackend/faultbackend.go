@@ -42,6 +42,7 @@ const (
 	ListEvents     Point = "ListEvents"
 	Commit         Point = "Commit"
 	PutInbox       Point = "PutInbox"
+	RejectDelivery Point = "RejectDelivery"
 	ListInbox      Point = "ListInbox"
 	GetToken       Point = "GetToken"
 	ListTokens     Point = "ListTokens"
@@ -65,7 +66,7 @@ var ReadPoints = []Point{GetRun, ListEvents, ListInbox, ListTokens, GetToken}
 
 // Writes reports whether p changes state, so that CrashAfter applies to it.
 func (p Point) Writes() bool {
-	return slices.Contains(WritePoints, p)
+	return slices.Contains(WritePoints, p) || p == RejectDelivery
 }
 
 // Mode is when an injected fault strikes.
@@ -145,7 +146,7 @@ func (f Fault) covers(n int) bool {
 }
 
 var allPoints = []Point{
-	CreateRun, GetRun, ListEvents, Commit, PutInbox, ListInbox, GetToken, ListTokens,
+	CreateRun, GetRun, ListEvents, Commit, PutInbox, RejectDelivery, ListInbox, GetToken, ListTokens,
 	GetResponse, GetIdempotency, TakeLease, ReleaseLease, ListDue, Enqueue, Receive, Ack,
 }
 

@@ -66,6 +66,11 @@ func (b *Backend) PutInbox(ctx context.Context, item backend.InboxItem, idem *ba
 	return res.item, res.idem, err
 }
 
+// RejectDelivery is the RejectDelivery point.
+func (b *Backend) RejectDelivery(ctx context.Context, token, runID, hookID string, at time.Time) error {
+	return do(b, RejectDelivery, runID, func() error { return b.inner.RejectDelivery(ctx, token, runID, hookID, at) })
+}
+
 // ListInbox is the ListInbox point.
 func (b *Backend) ListInbox(ctx context.Context, runID string, limit int) ([]backend.InboxItem, error) {
 	return call(b, ListInbox, runID, func() ([]backend.InboxItem, error) { return b.inner.ListInbox(ctx, runID, limit) })

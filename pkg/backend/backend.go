@@ -139,6 +139,11 @@ type Token struct {
 	// Deliveries counts the hook items PutInbox has stored for this token. Commit stores a
 	// claimed token with the Deliveries it is given (normally 0).
 	Deliveries int64
+	// Rejections counts the deliveries refused before storage (RejectDelivery): requests
+	// whose signature did not verify, say. RejectedAt is when the last one was counted. Commit
+	// stores a claimed token with the values it is given (normally zero).
+	Rejections int64
+	RejectedAt time.Time
 }
 
 // Response is the stored answer to one webhook delivery in manual mode.
@@ -228,6 +233,11 @@ type Store interface {
 	// An item or idempotency record over MaxItemBytes fails with ErrTooLarge; nothing is
 	// stored and no delivery is counted.
 	PutInbox(ctx context.Context, item InboxItem, idem *Idempotency) (InboxItem, *Idempotency, error)
+	// RejectDelivery counts one refused delivery on the token record: it increments the
+	// record's Rejections and sets its RejectedAt to at, on the condition that a record exists
+	// for token with the given runID and hookID (else ErrTokenNotFound). It writes nothing
+	// else: a refused request costs one small update, never an inbox item or a wake.
+	RejectDelivery(ctx context.Context, token, runID, hookID string, at time.Time) error
 	// ListInbox returns the first limit of the run's inbox items sorted by ID (limit <= 0: all
 	// of them). A run without items, or an unknown run, gives an empty list.
 	ListInbox(ctx context.Context, runID string, limit int) ([]InboxItem, error)

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hookflow/hookflow/pkg/webhook/verify"
 	"github.com/hookflow/hookflow/pkg/workflow"
 )
 
@@ -44,6 +45,10 @@ type Config struct {
 	// Invoker forwards wakes to other versions of the runner; not read from the
 	// environment: MustSetup makes it from the AWS configuration.
 	Invoker Invoker `json:"-"`
+	// Secrets resolves webhooks' signing secrets: the webhook function checks requests with
+	// it, the runner checks at CreateWebhook that each secret resolves. Not read from the
+	// environment: MustSetup makes it (see Secrets); nil: the process environment only.
+	Secrets verify.SecretResolver `json:"-"`
 }
 
 // ConfigFromEnv reads and validates the configuration. Every problem is reported at once, by

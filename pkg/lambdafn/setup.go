@@ -36,8 +36,9 @@ func MustSetup() Env {
 	b, err := hfaws.New(awsCfg, hfaws.Options{Table: cfg.Table, QueueURL: cfg.QueueURL})
 	Must(log, err)
 	cfg.Invoker = lambda.NewFromConfig(awsCfg)
+	cfg.Secrets = Secrets(awsCfg)
 	c := workflow.NewClient(b, workflow.ClientOptions{
-		BaseURL: cfg.BaseURL, MaxPayloadBytes: cfg.MaxPayloadBytes, Secrets: Secrets(awsCfg),
+		BaseURL: cfg.BaseURL, MaxPayloadBytes: cfg.MaxPayloadBytes, Secrets: cfg.Secrets,
 	})
 	Must(log, c.Err())
 	return Env{Config: cfg, Log: log, Backend: b, Client: c}

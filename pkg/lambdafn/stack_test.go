@@ -208,6 +208,11 @@ func (s *spy) PutInbox(ctx context.Context, it backend.InboxItem, idem *backend.
 	return s.Backend.PutInbox(ctx, it, idem)
 }
 
+func (s *spy) RejectDelivery(ctx context.Context, token, runID, hookID string, at time.Time) error {
+	s.record("RejectDelivery " + runID)
+	return s.Backend.RejectDelivery(ctx, token, runID, hookID, at)
+}
+
 func (s *spy) Enqueue(ctx context.Context, runID string, delay time.Duration) error {
 	s.record("Enqueue " + runID)
 	return s.Backend.Enqueue(ctx, runID, delay)

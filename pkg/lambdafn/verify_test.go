@@ -67,15 +67,16 @@ func TestWebhookFunctionVerifiesSignatures(t *testing.T) {
 			}
 			sp := &spy{Backend: b}
 			ctx := t.Context()
-			c := workflow.NewClient(sp, workflow.ClientOptions{Secrets: verify.EnvResolver{Getenv: func(name string) string {
+			secrets := verify.EnvResolver{Getenv: func(name string) string {
 				if name == "SHOPIFY_SECRET" {
 					return shopifySecret
 				}
 				return ""
-			}}})
+			}}
+			c := workflow.NewClient(sp, workflow.ClientOptions{Secrets: secrets})
 			run, err := workflow.Start(ctx, c, shopifyOrders, struct{}{})
 			require.NoError(t, err)
-			r := NewRunner(sp, workflow.NewRegistry(shopifyOrders), Config{}, quiet)
+			r := NewRunner(sp, workflow.NewRegistry(shopifyOrders), Config{Secrets: secrets}, quiet)
 			t.Cleanup(r.Close)
 			require.NoError(t, r.w.RunTurn(ctx, run.ID()))
 			hooks, err := c.ListHooks(ctx, workflow.HookFilter{RunID: run.ID()})
@@ -93,16 +94,23 @@ func TestWebhookFunctionVerifiesSignatures(t *testing.T) {
 			}
 			const body = `{"id":820982911946154508,"email":"jon@example.com"}`
 			before := sp.Writes()
-			for name, resp := range map[string]events.APIGatewayV2HTTPResponse{
+			forged := map[string]events.APIGatewayV2HTTPResponse{
 				"unsigned":     send(body, ""),
 				"wrong secret": send(body, shopifySignature("guess", body)),
 				"altered body": send(`{"id":1}`, shopifySignature(shopifySecret, body)),
 				"not base64":   send(body, "%%%"),
-			} {
+			}
+			for name, resp := range forged {
 				require.Equal(t, http.StatusUnauthorized, resp.StatusCode, name)
 				require.Empty(t, resp.Body, name)
 			}
-			require.Equal(t, before, sp.Writes(), "forged requests cost no write and no queue message")
+			// A forged request stores nothing and sends no queue message: its one write is
+			// the count of rejections on the token record.
+			require.Equal(t, slices.Repeat([]string{"RejectDelivery " + run.ID()}, len(forged)), sp.Writes()[len(before):])
+			info, err := c.GetHookByToken(ctx, hooks[0].Token)
+			require.NoError(t, err)
+			require.Equal(t, len(forged), info.Rejections)
+			before = sp.Writes()
 
 			resp := send(body, shopifySignature(shopifySecret, body))
 			require.Equal(t, http.StatusAccepted, resp.StatusCode)

@@ -41,7 +41,17 @@ func githubSignature(secret, body string) string {
 // counting is a backend that counts the writes a delivery makes.
 type counting struct {
 	backend.Backend
-	puts, enqueues atomic.Int64
+	puts, enqueues, commits, rejects atomic.Int64
+}
+
+func (c *counting) Commit(ctx context.Context, cm backend.Commit) error {
+	c.commits.Add(1)
+	return c.Backend.Commit(ctx, cm)
+}
+
+func (c *counting) RejectDelivery(ctx context.Context, token, runID, hookID string, at time.Time) error {
+	c.rejects.Add(1)
+	return c.Backend.RejectDelivery(ctx, token, runID, hookID, at)
 }
 
 func (c *counting) PutInbox(ctx context.Context, it backend.InboxItem, idem *backend.Idempotency) (backend.InboxItem, *backend.Idempotency, error) {
@@ -73,7 +83,7 @@ func start(t *testing.T, b backend.Backend, secrets verify.SecretResolver, wf *w
 	var err error
 	s.run, err = workflow.Start(ctx, s.c, wf, struct{}{})
 	require.NoError(t, err)
-	s.w = workflow.NewWorker(s.b, workflow.NewRegistry(wf), workflow.WorkerOptions{Logger: slog.New(slog.DiscardHandler)})
+	s.w = workflow.NewWorker(s.b, workflow.NewRegistry(wf), workflow.WorkerOptions{Logger: slog.New(slog.DiscardHandler), Secrets: secrets})
 	t.Cleanup(s.w.Close)
 	require.NoError(t, s.w.RunTurn(ctx, s.run.ID()))
 	s.hooks, err = s.c.ListHooks(ctx, workflow.HookFilter{RunID: s.run.ID()})
@@ -113,8 +123,9 @@ var signed = workflow.Define("signed", func(ctx workflow.Context, _ struct{}) (s
 })
 
 // A webhook with a Verify spec gets its requests' signatures checked in the route: a forged,
-// altered or unsigned request is answered 401 with an empty body and costs no write and no
-// wake; a signed one (with either secret of a rotation) is delivered.
+// altered or unsigned request is answered 401 with an empty body, stores nothing and wakes
+// nothing (its one write is the count of rejections on the token record, which operators see
+// in HookInfo); a signed one (with either secret of a rotation) is delivered.
 func TestVerifiedWebhookRoute(t *testing.T) {
 	t.Parallel()
 	onBackends(t, func(t *testing.T, bk backend.Backend) {
@@ -131,8 +142,8 @@ func TestVerifiedWebhookRoute(t *testing.T) {
 			return rec
 		}
 		const body = `{"ref":"refs/heads/main"}`
-		puts, wakes := b.puts.Load(), b.enqueues.Load()
-		for name, rec := range map[string]*httptest.ResponseRecorder{
+		puts, wakes, commits := b.puts.Load(), b.enqueues.Load(), b.commits.Load()
+		forged := map[string]*httptest.ResponseRecorder{
 			"no signature":   send(body, ""),
 			"wrong secret":   send(body, githubSignature("guess", body)),
 			"altered body":   send(body+" ", githubSignature(githubSecret, body)),
@@ -140,15 +151,23 @@ func TestVerifiedWebhookRoute(t *testing.T) {
 			"SHA-1 only":     send(body, "sha1=0000000000000000000000000000000000000000"),
 			"empty header":   send(body, " "),
 			"signature only": send("", githubSignature(githubSecret, body)),
-		} {
+		}
+		for name, rec := range forged {
 			require.Equal(t, http.StatusUnauthorized, rec.Code, name)
 			require.Empty(t, rec.Body.String(), name)
 		}
-		require.Equal(t, puts, b.puts.Load(), "a forged request costs no write")
-		require.Equal(t, wakes, b.enqueues.Load(), "and no wake")
+		require.Equal(t, puts, b.puts.Load(), "a forged request stores nothing")
+		require.Equal(t, commits, b.commits.Load(), "and commits nothing")
+		require.Equal(t, wakes, b.enqueues.Load(), "and wakes nothing")
+		require.Equal(t, int64(len(forged)), b.rejects.Load(), "each is counted, once")
 		items, err := b.ListInbox(ctx, run.ID(), 0)
 		require.NoError(t, err)
 		require.Empty(t, items)
+		info, err := s.c.GetHookByToken(ctx, hooks[0].Token)
+		require.NoError(t, err)
+		require.Equal(t, len(forged), info.Rejections, "the rejections show on the hook")
+		require.False(t, info.LastRejectedAt.IsZero())
+		require.Zero(t, info.Deliveries)
 
 		rec := send(body, githubSignature(githubSecret, body))
 		require.Equal(t, http.StatusAccepted, rec.Code)
@@ -156,17 +175,49 @@ func TestVerifiedWebhookRoute(t *testing.T) {
 		out, err := run.Result(ctx)
 		require.NoError(t, err)
 		require.Equal(t, body, out, "the signed request was delivered")
+		require.Equal(t, int64(len(forged)), b.rejects.Load(), "a signed request is not a rejection")
 	})
 }
 
-// A secret the route cannot resolve is the server's fault: 500, nothing stored; a Spec that
-// cannot be used is refused at CreateWebhook.
+// A secret that does not resolve when the webhook is created fails that turn with the reason,
+// and the run goes on once the secret is there; a secret the route cannot resolve later (gone
+// from the webhook function's environment) is the server's fault: 500, nothing stored. A
+// Spec that cannot be used is refused at CreateWebhook.
 func TestVerifiedWebhookMisconfigured(t *testing.T) {
 	t.Parallel()
 	m := memory.New()
 	t.Cleanup(func() { _ = m.Close() })
-	s := start(t, m, verify.EnvResolver{Getenv: func(string) string { return "" }}, signed)
-	b, c, hooks, ctx := s.b, s.c, s.hooks, t.Context()
+	ctx := t.Context()
+	missing := verify.EnvResolver{Getenv: func(name string) string {
+		return map[string]string{"GITHUB_SECRET": githubSecret}[name] // env:ROTATED is not set
+	}}
+	early := workflow.NewClient(m, workflow.ClientOptions{})
+	run0, err := workflow.Start(ctx, early, signed, struct{}{})
+	require.NoError(t, err)
+	w0 := workflow.NewWorker(m, workflow.NewRegistry(signed), workflow.WorkerOptions{Logger: slog.New(slog.DiscardHandler), Secrets: missing, RetryBase: time.Millisecond})
+	t.Cleanup(w0.Close)
+	require.NoError(t, w0.RunTurn(ctx, run0.ID()), "a failed turn is recorded on the run, not returned")
+	info, err := early.GetRun(ctx, run0.ID())
+	require.NoError(t, err)
+	require.Contains(t, info.LastError, `secret "env:ROTATED" cannot be used`, "the run shows why it does not go on")
+	require.Equal(t, 1, info.Failures)
+	hooks0, err := early.ListHooks(ctx, workflow.HookFilter{RunID: run0.ID()})
+	require.NoError(t, err)
+	require.Empty(t, hooks0, "no webhook exists without its secret")
+
+	time.Sleep(5 * time.Millisecond) // the failed turn's backoff
+	w1 := workflow.NewWorker(m, workflow.NewRegistry(signed), workflow.WorkerOptions{Logger: slog.New(slog.DiscardHandler), Secrets: secrets})
+	t.Cleanup(w1.Close)
+	require.NoError(t, w1.RunTurn(ctx, run0.ID()))
+	hooks, err := early.ListHooks(ctx, workflow.HookFilter{RunID: run0.ID()})
+	require.NoError(t, err)
+	require.Len(t, hooks, 1, "once the secret is set, the same run creates its webhook")
+	info, err = early.GetRun(ctx, run0.ID())
+	require.NoError(t, err)
+	require.Zero(t, info.Failures)
+
+	b := &counting{Backend: m}
+	c := workflow.NewClient(b, workflow.ClientOptions{Secrets: missing})
 	var logs strings.Builder
 	h := webhook.NewHandler(c, webhook.Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	r := httptest.NewRequest(http.MethodPost, workflow.WebhookPath+hooks[0].Token, strings.NewReader("{}"))
@@ -327,6 +378,7 @@ func TestHandshakes(t *testing.T) {
 		require.Empty(t, rec.Body.String())
 
 		require.Zero(t, b.puts.Load(), "handshakes store nothing")
+		require.Equal(t, int64(2), b.rejects.Load(), "the unsigned url_verification and the wrong verify token are counted")
 		require.Equal(t, int64(1), b.enqueues.Load(), "and wake nothing (the one wake started the run)")
 		info, err := c.GetRun(ctx, run.ID())
 		require.NoError(t, err)

@@ -105,6 +105,12 @@ type HookInfo struct {
 	Metadata   json.RawMessage // HookOptions.Metadata
 	Deliveries int             // payloads received so far
 	CreatedAt  time.Time
+	// Rejections counts the requests the webhook route refused before storing anything: a
+	// signature that WebhookOptions.Verify did not accept, or a handshake with the wrong
+	// verify token. LastRejectedAt is when the latest one came (zero: none did). A count that
+	// climbs is a misconfigured secret or someone probing the URL.
+	Rejections     int
+	LastRejectedAt time.Time
 }
 
 // HookFilter selects hooks for ListHooks.
@@ -153,6 +159,7 @@ func (c *Client) hookInfo(t backend.Token) HookInfo {
 	info := HookInfo{
 		HookID: t.HookID, RunID: t.RunID, Token: t.Token, Webhook: t.Kind == backend.TokenWebhook,
 		Metadata: data.Metadata, Deliveries: int(t.Deliveries), CreatedAt: t.CreatedAt,
+		Rejections: int(t.Rejections), LastRejectedAt: t.RejectedAt,
 	}
 	if info.Webhook && c.opts.BaseURL != "" {
 		info.URL = c.opts.BaseURL + WebhookPath + t.Token

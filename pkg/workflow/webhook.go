@@ -166,10 +166,18 @@ func CreateWebhook(ctx Context, opts WebhookOptions) (*Webhook, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: webhook fallback response: %v", ErrInvalidArgument, err)
 	}
+	var secrets []string
+	if opts.Verify != nil {
+		secrets = append(secrets, opts.Verify.Secrets...)
+	}
+	if opts.Handshake != nil && opts.Handshake.VerifyToken != "" {
+		secrets = append(secrets, opts.Handshake.VerifyToken)
+	}
 	c := ctxOf(ctx)
 	h, err := engine.CreateHook(c, engine.HookSpec{
 		Kind: backend.TokenWebhook, Data: data, Timeout: opts.Timeout,
 		URL: engine.BaseURL(c) + WebhookPath, Manual: cfg.Manual, Fallback: fallback,
+		Secrets: secrets,
 	})
 	if err != nil {
 		return nil, err

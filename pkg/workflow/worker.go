@@ -8,6 +8,7 @@ import (
 
 	"github.com/hookflow/hookflow/internal/engine"
 	"github.com/hookflow/hookflow/pkg/backend"
+	"github.com/hookflow/hookflow/pkg/webhook/verify"
 )
 
 // WorkerOptions configure a Worker. The zero value is usable.
@@ -57,6 +58,12 @@ type WorkerOptions struct {
 	// that version's Worker.RunTurn. A versioned worker without it refuses such wakes with an
 	// error (they are redelivered).
 	Forward func(ctx context.Context, runID, codeVersion string) error
+	// Secrets resolves the secret references of the webhooks the worker's runs create
+	// (WebhookOptions.Verify, WebhookOptions.Handshake): each must resolve, to a value that
+	// is not empty, when the webhook is created, else that turn fails with the reason and the
+	// run is retried with backoff until the secret is there. Default verify.EnvResolver, the
+	// process environment; give it what the webhook route's ClientOptions.Secrets gets.
+	Secrets verify.SecretResolver
 }
 
 // WorkerStats counts what a worker did since it was made.
@@ -112,7 +119,7 @@ func NewWorker(b Backend, r *Registry, opts WorkerOptions) *Worker {
 		Clock: backend.ClockOf(b), Logger: opts.Logger, CacheSize: opts.CacheSize, BaseURL: opts.BaseURL,
 		StuckAfter: opts.StuckAfter, RetryBase: opts.RetryBase,
 		CheckpointEvery: opts.CheckpointEvery, LeaseTTL: opts.LeaseTTL, MaxHold: opts.MaxHold,
-		CodeVersion: opts.CodeVersion, Forward: opts.Forward,
+		CodeVersion: opts.CodeVersion, Forward: opts.Forward, Secrets: opts.Secrets,
 	})
 	return &Worker{
 		reg: r,

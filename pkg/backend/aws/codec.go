@@ -42,6 +42,8 @@ const (
 	attrDeliveryID    = "deliveryId"
 	attrPayload       = "payload"
 	attrDeliveries    = "deliveries"
+	attrRejections    = "rejections" // token: deliveries refused before storage (N)
+	attrRejectedAt    = "rejectedAt" // token: when the last refusal was counted (S)
 	attrExpiresAt     = "expiresAt"
 	attrKey           = "key"
 	attrBody          = "body"        // event, inbox: the binary attachment (B)
@@ -385,6 +387,10 @@ func encodeToken(t backend.Token) (item, error) {
 		return nil, fmt.Errorf("token %q: %w", t.Token, err)
 	}
 	putTime(m, attrCreatedAt, t.CreatedAt)
+	if t.Rejections != 0 {
+		m[attrRejections] = num(t.Rejections)
+	}
+	putTime(m, attrRejectedAt, t.RejectedAt)
 	return m, nil
 }
 
@@ -398,6 +404,8 @@ func decodeToken(m item) (backend.Token, error) {
 		Data:       getJSON(m, attrData),
 		CreatedAt:  d.time(attrCreatedAt),
 		Deliveries: d.num(attrDeliveries),
+		Rejections: d.num(attrRejections),
+		RejectedAt: d.time(attrRejectedAt),
 	}
 	if d.err != nil {
 		return backend.Token{}, fmt.Errorf("token item %s: %w", getStr(m, AttrPK), d.err)

@@ -205,6 +205,8 @@ func requireToken(t *testing.T, want, got backend.Token, what string) {
 	requireJSON(t, want.Data, got.Data, what+": Data")
 	requireTime(t, want.CreatedAt, got.CreatedAt, what+": CreatedAt")
 	require.Equalf(t, want.Deliveries, got.Deliveries, "%s: Deliveries", what)
+	require.Equalf(t, want.Rejections, got.Rejections, "%s: Rejections", what)
+	requireTime(t, want.RejectedAt, got.RejectedAt, what+": RejectedAt")
 }
 
 func getToken(t *testing.T, b backend.Backend, token string) backend.Token {

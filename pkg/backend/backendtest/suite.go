@@ -27,6 +27,7 @@ func Run(t *testing.T, newBackend func(t *testing.T) backend.Backend) {
 		{"Commit", commitTests()},
 		{"Tokens", tokenTests()},
 		{"Inbox", inboxTests()},
+		{"Rejections", rejectionTests()},
 		{"Idempotency", idempotencyTests()},
 		{"Responses", responseTests()},
 		{"Due", dueTests()},

@@ -53,6 +53,7 @@ func TestRecordsSurviveReopen(t *testing.T) {
 		DeleteInbox: []string{item2.ID}, ReleaseTokens: []string{"t2"},
 	}))
 	require.NoError(t, b.Enqueue(ctx, "r", 0))
+	require.NoError(t, b.RejectDelivery(ctx, "t1", "r", "h1", now))
 
 	wantRun, err := b.GetRun(ctx, "r")
 	require.NoError(t, err)
@@ -99,6 +100,9 @@ func TestRecordsSurviveReopen(t *testing.T) {
 	require.Equal(t, wantTokens, gotTokens)
 	require.Len(t, gotTokens, 1)
 	require.Equal(t, "t1", gotTokens[0].Token)
+	require.Equal(t, int64(1), gotTokens[0].Deliveries)
+	require.Equal(t, int64(1), gotTokens[0].Rejections, "a rejection count survives the reopen")
+	require.True(t, gotTokens[0].RejectedAt.Equal(now))
 	_, err = b.GetToken(ctx, "t2")
 	require.ErrorIs(t, err, backend.ErrTokenNotFound)
 

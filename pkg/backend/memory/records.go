@@ -104,14 +104,18 @@ type tokenRecord struct {
 	Data       []byte    `json:"data"`
 	CreatedAt  time.Time `json:"createdAt"`
 	Deliveries int64     `json:"deliveries,omitempty"`
+	Rejections int64     `json:"rejections,omitempty"`
+	RejectedAt time.Time `json:"rejectedAt,omitzero"`
 }
 
 func newTokenRecord(t backend.Token) tokenRecord {
-	return tokenRecord{Token: t.Token, RunID: t.RunID, HookID: t.HookID, Kind: t.Kind, Data: t.Data, CreatedAt: t.CreatedAt, Deliveries: t.Deliveries}
+	return tokenRecord{Token: t.Token, RunID: t.RunID, HookID: t.HookID, Kind: t.Kind, Data: t.Data, CreatedAt: t.CreatedAt, Deliveries: t.Deliveries,
+		Rejections: t.Rejections, RejectedAt: t.RejectedAt}
 }
 
 func (t tokenRecord) token() backend.Token {
-	return backend.Token{Token: t.Token, RunID: t.RunID, HookID: t.HookID, Kind: t.Kind, Data: raw(t.Data), CreatedAt: t.CreatedAt, Deliveries: t.Deliveries}
+	return backend.Token{Token: t.Token, RunID: t.RunID, HookID: t.HookID, Kind: t.Kind, Data: raw(t.Data), CreatedAt: t.CreatedAt, Deliveries: t.Deliveries,
+		Rejections: t.Rejections, RejectedAt: t.RejectedAt}
 }
 
 type responseRecord struct {

@@ -133,6 +133,10 @@ func tokenSize(t backend.Token) int {
 	s.str("kind", t.Kind)
 	s.json("data", t.Data)
 	s.time("createdAt", t.CreatedAt)
+	if t.Rejections != 0 {
+		s.num("rejections", t.Rejections)
+	}
+	s.time("rejectedAt", t.RejectedAt)
 	return int(s)
 }
 

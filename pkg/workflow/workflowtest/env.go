@@ -48,8 +48,9 @@ type Options struct {
 	ReplayEveryTurn bool
 	// Logger receives worker and workflow logs; default: discarded.
 	Logger *slog.Logger
-	// Secrets resolves the secrets of webhooks' Verify specs (ClientOptions.Secrets); default
-	// the process environment.
+	// Secrets resolves the secrets of webhooks' Verify specs, for the worker (which checks at
+	// CreateWebhook that they resolve) and the webhook server (ClientOptions.Secrets);
+	// default the process environment.
 	Secrets verify.SecretResolver
 }
 
@@ -74,7 +75,7 @@ func NewWithOptions(t testing.TB, opts Options, workflows ...workflow.Registrabl
 	// serving on the first WebhookServer call.
 	e.server = httptest.NewUnstartedServer(nil)
 	baseURL := "http://" + e.server.Listener.Addr().String()
-	wo := workflow.WorkerOptions{Logger: opts.Logger, BaseURL: baseURL}
+	wo := workflow.WorkerOptions{Logger: opts.Logger, BaseURL: baseURL, Secrets: opts.Secrets}
 	if wo.Logger == nil {
 		wo.Logger = slog.New(slog.DiscardHandler)
 	}
