@@ -17,21 +17,23 @@ import (
 // The CDK context keys the app reads (cdk.json, or `cdk synth -c key=value`). Each sets the
 // Props or StackProps field of the same name; an absent key keeps the field's default.
 const (
-	CtxStackName          = "hookflow:stackName"          // the stack's name; default "Hookflow"
-	CtxCodeDir            = "hookflow:codeDir"            // Props.CodeDir
-	CtxArchitecture       = "hookflow:architecture"       // "arm64", or "x86_64" (or Go's "amd64")
-	CtxRemovalPolicy      = "hookflow:removalPolicy"      // "retain" or "destroy"
-	CtxDeletionProtection = "hookflow:deletionProtection" // true or false
-	CtxMaxReceiveCount    = "hookflow:maxReceiveCount"    // a number
-	CtxBatchSize          = "hookflow:batchSize"          // a number
-	CtxMaxConcurrency     = "hookflow:maxConcurrency"     // a number
-	CtxRunnerTimeout      = "hookflow:runnerTimeout"      // a Go duration, "2m"
-	CtxVisibilityTimeout  = "hookflow:visibilityTimeout"  // a Go duration, "12m"
-	CtxLogLevel           = "hookflow:logLevel"           // debug, info, warn or error
-	CtxLogRetentionDays   = "hookflow:logRetentionDays"   // one of CloudWatch's periods, 0 for ever
-	CtxThrottleRateLimit  = "hookflow:throttleRateLimit"  // requests per second
-	CtxThrottleBurstLimit = "hookflow:throttleBurstLimit" // requests
-	CtxAlarmTopicArn      = "hookflow:alarmTopicArn"      // StackProps.AlarmTopicArn
+	CtxStackName          = "hookflow:stackName"            // the stack's name; default "Hookflow"
+	CtxCodeDir            = "hookflow:codeDir"              // Props.CodeDir
+	CtxArchitecture       = "hookflow:architecture"         // "arm64", or "x86_64" (or Go's "amd64")
+	CtxRemovalPolicy      = "hookflow:removalPolicy"        // "retain" or "destroy"
+	CtxDeletionProtection = "hookflow:deletionProtection"   // true or false
+	CtxMaxReceiveCount    = "hookflow:maxReceiveCount"      // a number
+	CtxBatchSize          = "hookflow:batchSize"            // a number
+	CtxMaxConcurrency     = "hookflow:maxConcurrency"       // a number
+	CtxRunnerTimeout      = "hookflow:runnerTimeout"        // a Go duration, "2m"
+	CtxVisibilityTimeout  = "hookflow:visibilityTimeout"    // a Go duration, "12m"
+	CtxLogLevel           = "hookflow:logLevel"             // debug, info, warn or error
+	CtxLogRetentionDays   = "hookflow:logRetentionDays"     // one of CloudWatch's periods, 0 for ever
+	CtxThrottleRateLimit  = "hookflow:throttleRateLimit"    // requests per second
+	CtxThrottleBurstLimit = "hookflow:throttleBurstLimit"   // requests
+	CtxAlarmTopicArn      = "hookflow:alarmTopicArn"        // StackProps.AlarmTopicArn
+	CtxWebhookSecrets     = "hookflow:webhookSecrets"       // Props.WebhookSecrets: a list, or one comma-separated string
+	CtxWebhookSecretsKey  = "hookflow:webhookSecretsKeyArn" // Props.WebhookSecretsKeyArn
 )
 
 // DefaultStackName is the stack's name when the context does not give one.
@@ -146,5 +148,21 @@ func StackFromContext(node constructs.Node) (name string, props StackProps, err 
 	}
 	integer(CtxThrottleBurstLimit, &p.ThrottleBurstLimit)
 	str(CtxAlarmTopicArn, &props.AlarmTopicArn)
+	switch v := node.TryGetContext(jsii.String(CtxWebhookSecrets)).(type) {
+	case nil:
+	case []any: // from cdk.json
+		for _, ref := range v {
+			p.WebhookSecrets = append(p.WebhookSecrets, strings.TrimSpace(fmt.Sprint(ref)))
+		}
+	case string: // from -c, comma-separated
+		for ref := range strings.SplitSeq(v, ",") {
+			if ref = strings.TrimSpace(ref); ref != "" {
+				p.WebhookSecrets = append(p.WebhookSecrets, ref)
+			}
+		}
+	default:
+		bad(CtxWebhookSecrets, fmt.Sprint(v), "a list of references, or one comma-separated string")
+	}
+	str(CtxWebhookSecretsKey, &p.WebhookSecretsKeyArn)
 	return name, props, errors.Join(errs...)
 }

@@ -140,6 +140,8 @@ func TestStackFromContext(t *testing.T) {
 		CtxThrottleRateLimit:  "12.5",
 		CtxThrottleBurstLimit: "25",
 		CtxAlarmTopicArn:      "arn:aws:sns:eu-west-1:123456789012:ops",
+		CtxWebhookSecrets:     "ssm:/hookflow/github, secretsmanager:stripe-webhook",
+		CtxWebhookSecretsKey:  "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
 	}
 	app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(t.TempDir())})
 	name, props, err := StackFromContext(app.Node())
@@ -155,6 +157,8 @@ func TestStackFromContext(t *testing.T) {
 			RunnerTimeout: 5 * time.Minute, VisibilityTimeout: 40 * time.Minute,
 			LogLevel: "debug", LogRetention: awslogs.RetentionDays_ONE_WEEK,
 			ThrottleRateLimit: 12.5, ThrottleBurstLimit: 25,
+			WebhookSecrets:       []string{"ssm:/hookflow/github", "secretsmanager:stripe-webhook"},
+			WebhookSecretsKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
 		},
 	}, props)
 

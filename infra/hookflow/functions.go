@@ -97,6 +97,9 @@ func (h *Hookflow) newFunctions(scope constructs.Construct, p Props) {
 	for _, fn := range []awslambda.Function{h.WebhookFunction, h.RunnerFunction, h.ResumeFunction} {
 		fn.AddToRolePolicy(allow(queueSendActions, h.Queue.QueueArn()))
 	}
+	// The webhook function checks signatures; the runner checks at CreateWebhook that each
+	// secret resolves. The resume function never sees a webhook request.
+	grantSecrets(scope, p, h.WebhookFunction, h.RunnerFunction)
 
 	// Runs pinned to an older version of the runner are forwarded to it by the live version
 	// (pkg/lambdafn/forward.go), which may invoke any version of its own function. The

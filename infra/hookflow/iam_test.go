@@ -85,8 +85,10 @@ func (s *synthesized) rolePermissions(t *testing.T, fn string) map[string][]stri
 		for _, st := range statements(p) {
 			require.Equal(t, "Allow", st["Effect"])
 			require.Nil(t, st["Condition"])
-			res := canon(st["Resource"])
-			got[res] = append(got[res], strList(st["Action"])...)
+			for _, r := range anyList(st["Resource"]) {
+				res := canon(r)
+				got[res] = append(got[res], strList(st["Action"])...)
+			}
 		}
 	}
 	require.Positive(t, policies, "a policy for the role")

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -87,6 +88,15 @@ type Props struct {
 
 	// AlarmActions run when the dead-letter queue holds a message (an SNS topic, say).
 	AlarmActions []awscloudwatch.IAlarmAction
+
+	// WebhookSecrets are the secret references the deployment's webhooks name in their
+	// Verify specs and handshakes: "ssm:/parameter/name" or "secretsmanager:name" (or an ARN
+	// after either scheme). The webhook function and the runner may read these and no others
+	// (see secrets.go). env: references are refused: their value would sit in the template.
+	WebhookSecrets []string
+	// WebhookSecretsKeyArn is the customer managed KMS key that encrypts those parameters or
+	// secrets, when it is not the AWS managed one; the two functions may decrypt with it.
+	WebhookSecretsKeyArn string
 }
 
 // withDefaults returns p with every unset field at its documented default, except
@@ -161,6 +171,10 @@ func (p Props) validate() error {
 		if st, err := os.Stat(path); err != nil || !st.Mode().IsRegular() {
 			errs = append(errs, fmt.Errorf("%s is missing: run `make build` at the repository root, or set CodeDir", path))
 		}
+	}
+	errs = append(errs, checkSecretRefs(p.WebhookSecrets)...)
+	if k := p.WebhookSecretsKeyArn; k != "" && !strings.HasPrefix(k, "arn:") {
+		errs = append(errs, fmt.Errorf("WebhookSecretsKeyArn %q: want a KMS key ARN", k))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("hookflow: invalid props:\n%w", err)
