@@ -16,15 +16,24 @@ import (
 	"github.com/hookflow/hookflow/pkg/workflow"
 )
 
-// EnvDeploySecret names the variable holding the deploy example's webhook secret (empty:
-// unsigned requests are accepted).
+// EnvDeploySecret names the variable holding the deploy example's webhook secret. When it is
+// set, the deploy webhook checks GitHub signatures with "env:"+EnvDeploySecret (so the webhook
+// function and the runner both need it); unset, unsigned requests are accepted.
 const EnvDeploySecret = "HOOKFLOW_DEMO_WEBHOOK_SECRET"
+
+// deploySecret is the deploy webhook's secret reference, or "" when none is configured.
+func deploySecret() string {
+	if os.Getenv(EnvDeploySecret) == "" {
+		return ""
+	}
+	return "env:" + EnvDeploySecret
+}
 
 // Workflows returns every workflow of the catalog.
 func Workflows() []workflow.Registrable {
 	return []workflow.Registrable{
 		order.New(order.NewFakes(1).Services()),
-		deploy.New(deploy.Config{Secret: []byte(os.Getenv(EnvDeploySecret)), Deployer: &deploy.FakeDeployer{}}),
+		deploy.New(deploy.Config{Secret: deploySecret(), Deployer: &deploy.FakeDeployer{}}),
 		approval.New(&approval.FakePublisher{}),
 		Inbox, Paywall, Echo, Collect, Nap,
 	}

@@ -28,6 +28,7 @@ import (
 	"github.com/hookflow/hookflow/examples/order"
 	"github.com/hookflow/hookflow/pkg/backend/memory"
 	"github.com/hookflow/hookflow/pkg/webhook"
+	"github.com/hookflow/hookflow/pkg/webhook/verify"
 	"github.com/hookflow/hookflow/pkg/workflow"
 )
 
@@ -51,8 +52,19 @@ type demo struct {
 	approval   *workflow.Workflow[approval.Request, approval.Decision]
 }
 
-// webhookSecret signs the demo's requests to the deploy webhook, as GitHub would.
-var webhookSecret = []byte("demo-webhook-secret")
+// webhookSecret signs the demo's requests to the deploy webhook, as GitHub would. The
+// workflow names it by reference (webhookSecretRef); the worker and the webhook route resolve
+// that with secrets, as they would resolve "env:GITHUB_WEBHOOK_SECRET" from the environment.
+var (
+	webhookSecret    = []byte("demo-webhook-secret")
+	webhookSecretRef = "env:DEMO_WEBHOOK_SECRET"
+	secrets          = verify.EnvResolver{Getenv: func(name string) string {
+		if name == "DEMO_WEBHOOK_SECRET" {
+			return string(webhookSecret)
+		}
+		return ""
+	}}
+)
 
 func run() error {
 	// The demo takes about three seconds; it fails when the worker or the server stops, or
@@ -74,14 +86,14 @@ func run() error {
 	baseURL := "http://" + ln.Addr().String()
 
 	d := &demo{
-		client:     workflow.NewClient(b, workflow.ClientOptions{BaseURL: baseURL}),
+		client:     workflow.NewClient(b, workflow.ClientOptions{BaseURL: baseURL, Secrets: secrets}),
 		baseURL:    baseURL,
 		orderFakes: order.NewFakes(1), // the gateway times out on the first charge
 		deployer:   &deploy.FakeDeployer{},
 		publisher:  &approval.FakePublisher{},
 	}
 	d.order = order.New(d.orderFakes.Services())
-	d.deploy = deploy.New(deploy.Config{Secret: webhookSecret, Deployer: d.deployer})
+	d.deploy = deploy.New(deploy.Config{Secret: webhookSecretRef, Deployer: d.deployer})
 	d.approval = approval.New(d.publisher)
 
 	srv := &http.Server{
@@ -106,6 +118,7 @@ func run() error {
 		SweepEvery: 200 * time.Millisecond,
 		Logger:     logger,
 		BaseURL:    baseURL,
+		Secrets:    secrets,
 	})
 	workerCtx, stopWorker := context.WithCancel(ctx)
 	workerDone := make(chan struct{})

@@ -82,7 +82,7 @@ func summary(start time.Time, e workflow.Event, hooks map[string]hookInfo) strin
 	case "hook_created", "hook_conflict":
 		return hookCreated(e, d, hooks)
 	case "hook_received":
-		return hookReceived(d, hooks[e.CorrelationID])
+		return hookReceived(d, hooks[e.CorrelationID], len(e.Body))
 	case "response_sent":
 		var r workflow.Response
 		if json.Unmarshal(d.Response, &r) != nil {
@@ -143,9 +143,10 @@ func hookCreated(e workflow.Event, d eventData, hooks map[string]hookInfo) strin
 	return strings.Join(parts, " ")
 }
 
-// hookReceived renders hook_received: the delivery and, for a webhook, the request's method
-// and path; for a hook, its JSON payload.
-func hookReceived(d eventData, h hookInfo) string {
+// hookReceived renders hook_received: the delivery and, for a webhook, the request's method,
+// path and body size (the body is the event's attachment, Event.Body); for a hook, its JSON
+// payload.
+func hookReceived(d eventData, h hookInfo, bodyLen int) string {
 	s := "delivery " + d.DeliveryID
 	if d.Dropped {
 		s += " (dropped: the hook was disposed)"
@@ -156,7 +157,6 @@ func hookReceived(d eventData, h hookInfo) string {
 	var req struct {
 		Method string `json:"method"`
 		URL    string `json:"url"`
-		Body   []byte `json:"body"`
 	}
 	if json.Unmarshal(d.Payload, &req) != nil {
 		return s
@@ -165,7 +165,7 @@ func hookReceived(d eventData, h hookInfo) string {
 	if u, err := url.Parse(req.URL); err == nil {
 		path = u.Path
 	}
-	return fmt.Sprintf("%s %s %s (%d B)", s, req.Method, path, len(req.Body))
+	return fmt.Sprintf("%s %s %s (%d B)", s, req.Method, path, bodyLen)
 }
 
 func clip(s string, n int) string {

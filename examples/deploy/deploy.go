@@ -2,10 +2,13 @@
 // events GitHub (or anything speaking its dialect) posts to the webhook's URL, answers each
 // caller from the workflow itself, and deploys the first push to the watched branch.
 //
-// The webhook answers manually: every request is answered by Request.RespondWith, called
-// directly in workflow code, with a response computed from the request (a bad signature gets
-// 401, a push to another branch 200 "ignored", the push that deploys 202 with the deployment's
-// ID). The deployment itself is a step that runs after the caller has its answer.
+// The webhook checks GitHub's signature in the route (the verify.KindGitHub preset), so a
+// forged or unsigned request gets 401 before anything is stored and never reaches the
+// workflow, and GitHub's redeliveries (same X-GitHub-Delivery) reach it once. Every request
+// that does is answered manually by Request.RespondWith, called directly in workflow code,
+// with a response computed from the request (a push to another branch 200 "ignored", the push
+// that deploys 202 with the deployment's ID). The deployment itself is a step that runs after
+// the caller has its answer.
 package deploy
 
 import (
@@ -18,6 +21,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/hookflow/hookflow/pkg/webhook/verify"
 	"github.com/hookflow/hookflow/pkg/workflow"
 )
 
@@ -71,10 +75,10 @@ type Deployer interface {
 
 // Config is what the workflow is bound to.
 type Config struct {
-	// Secret is the webhook secret requests are signed with, GitHub style: the header
-	// X-Hub-Signature-256 is "sha256=" and the hex HMAC-SHA256 of the body. Empty accepts
-	// unsigned requests (for local experiments only).
-	Secret   []byte
+	// Secret names the webhook secret GitHub signs requests with, as a reference the route
+	// resolves: "env:GITHUB_WEBHOOK_SECRET", or on AWS "ssm:/name" or "secretsmanager:name".
+	// Empty accepts unsigned requests (for local experiments only).
+	Secret   string
 	Deployer Deployer
 }
 
@@ -88,7 +92,8 @@ const (
 // DeploymentHeader names the deployment in the answer to the push that deploys.
 const DeploymentHeader = "X-Deployment-Id"
 
-// Sign returns the X-Hub-Signature-256 value of body under secret.
+// Sign returns the X-Hub-Signature-256 value GitHub sends with body under secret: "sha256="
+// and the hex HMAC-SHA256 of the body. The route checks it; tests and the demo sign with it.
 func Sign(secret, body []byte) string {
 	m := hmac.New(sha256.New, secret)
 	m.Write(body)
@@ -104,7 +109,14 @@ func New(cfg Config) *workflow.Workflow[Input, Result] {
 
 func watch(ctx workflow.Context, cfg Config, in Input) (Result, error) {
 	res := Result{Repo: in.Repo, Environment: in.Environment}
+	var signed *verify.Spec
+	if cfg.Secret != "" {
+		// Checked in the route, before the request is stored; the preset also makes
+		// X-GitHub-Delivery the request's idempotency key, so a redelivery arrives once.
+		signed = &verify.Spec{Kind: verify.KindGitHub, Secrets: []string{cfg.Secret}}
+	}
 	wh, err := workflow.CreateWebhook(ctx, workflow.WebhookOptions{
+		Verify:          signed,
 		Manual:          true,
 		ResponseTimeout: 10 * time.Second,
 		// Sent if the workflow has not answered within ResponseTimeout, or never will.
@@ -122,7 +134,7 @@ func watch(ctx workflow.Context, cfg Config, in Input) (Result, error) {
 		if err != nil {
 			return res, err
 		}
-		status, ack, push := triage(cfg, in, req)
+		status, ack, push := triage(in, req)
 		resp := workflow.JSONResponse(status, ack)
 		if status == http.StatusMethodNotAllowed {
 			resp.Header.Set("Allow", http.MethodPost)
@@ -153,13 +165,11 @@ func watch(ctx workflow.Context, cfg Config, in Input) (Result, error) {
 }
 
 // triage decides how to answer a request: its status and body, and the push to deploy, if it
-// is one. It is plain deterministic code (HMAC included), so it runs in the workflow.
-func triage(cfg Config, in Input, req *workflow.Request) (int, Ack, *PushEvent) {
+// is one. It is plain deterministic code, so it runs in the workflow. (The signature was
+// checked before the request was stored.)
+func triage(in Input, req *workflow.Request) (int, Ack, *PushEvent) {
 	if req.Method != http.MethodPost {
 		return http.StatusMethodNotAllowed, Ack{Status: "error", Reason: "use POST"}, nil
-	}
-	if len(cfg.Secret) > 0 && !hmac.Equal([]byte(req.Header.Get(SignatureHeader)), []byte(Sign(cfg.Secret, req.Body))) {
-		return http.StatusUnauthorized, Ack{Status: "error", Reason: "bad or missing " + SignatureHeader}, nil
 	}
 	switch event := req.Header.Get(EventHeader); event {
 	case "ping":

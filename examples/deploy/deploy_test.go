@@ -12,11 +12,36 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hookflow/hookflow/examples/deploy"
+	"github.com/hookflow/hookflow/pkg/webhook/verify"
 	"github.com/hookflow/hookflow/pkg/workflow"
 	"github.com/hookflow/hookflow/pkg/workflow/workflowtest"
 )
 
-var secret = []byte("s3cret")
+// secret is the webhook secret GitHub signs with; the workflow names it by reference, and
+// the test kit's worker and webhook server resolve the reference with secrets.
+var (
+	secret  = []byte("s3cret")
+	secrets = verify.EnvResolver{Getenv: func(name string) string {
+		if name == "GITHUB_WEBHOOK_SECRET" {
+			return string(secret)
+		}
+		return ""
+	}}
+	signed = deploy.Config{Secret: "env:GITHUB_WEBHOOK_SECRET"}
+)
+
+// newEnv returns a test kit Env for wf that resolves the webhook secret.
+func newEnv(t *testing.T, opts workflowtest.Options, wf *workflow.Workflow[deploy.Input, deploy.Result]) *workflowtest.Env {
+	opts.Secrets = secrets
+	return workflowtest.NewWithOptions(t, opts, wf)
+}
+
+// withDeployer returns the signed config with deployer.
+func withDeployer(d deploy.Deployer) deploy.Config {
+	cfg := signed
+	cfg.Deployer = d
+	return cfg
+}
 
 const sha = "9f2c4e1b7a3d5c6e8f0a1b2c3d4e5f60718293a4"
 
@@ -95,23 +120,32 @@ func TestDeployAnswersEveryCallerAndDeploysThePushToMain(t *testing.T) {
 	t.Parallel()
 	workflowtest.Modes(t, func(t *testing.T, opts workflowtest.Options) {
 		deployer := &deploy.FakeDeployer{}
-		wf := deploy.New(deploy.Config{Secret: secret, Deployer: deployer})
-		env := workflowtest.NewWithOptions(t, opts, wf)
+		wf := deploy.New(withDeployer(deployer))
+		env := newEnv(t, opts, wf)
 		ctx, c := t.Context(), env.Client()
 		run, err := workflow.Start(ctx, c, wf, input)
 		require.NoError(t, err)
 		url := webhookURL(t, env, run.ID())
 		toMain := pushBody("octo-org/shop", "refs/heads/main", sha)
 
+		// Forged requests are refused by the route, before anything is stored: the workflow
+		// never sees them, and the hook counts them.
 		got := send(t, http.MethodPost, url, "push", toMain, nil, nil)
 		require.Equal(t, http.StatusUnauthorized, got.status, "unsigned")
-		require.Equal(t, "error", got.ack(t).Status)
-
+		require.Empty(t, got.body)
 		got = send(t, http.MethodPost, url, "push", toMain, []byte("wrong secret"), nil)
 		require.Equal(t, http.StatusUnauthorized, got.status, "signed with another secret")
+		require.Empty(t, got.body)
+		info, err := c.GetHookByToken(ctx, url[strings.LastIndex(url, "/")+1:])
+		require.NoError(t, err)
+		require.Equal(t, 2, info.Rejections)
+		require.Zero(t, info.Deliveries)
 
 		got = send(t, http.MethodGet, url, "", "", nil, nil)
-		require.Equal(t, http.StatusMethodNotAllowed, got.status)
+		require.Equal(t, http.StatusUnauthorized, got.status, "a GET is not signed either")
+
+		got = send(t, http.MethodGet, url, "", "", secret, nil)
+		require.Equal(t, http.StatusMethodNotAllowed, got.status, "a signed GET reaches the workflow")
 		require.Equal(t, http.MethodPost, got.header.Get("Allow"))
 
 		got = send(t, http.MethodPost, url, "ping", `{"zen":"Keep it logically awesome."}`, secret, nil)
@@ -145,12 +179,12 @@ func TestDeployAnswersEveryCallerAndDeploysThePushToMain(t *testing.T) {
 		require.Equal(t, deploy.Result{
 			Deployment: "dep-9f2c4e1", Repo: "octo-org/shop", Commit: sha, Pusher: "ada",
 			Environment: "production", URL: "https://production.example.com/releases/9f2c4e1",
-			Ignored: 8,
+			Ignored: 6,
 		}, out)
 		require.Equal(t, []string{"production octo-org/shop@" + sha}, deployer.Deployed())
 
 		want := []string{"run_created", "hook_created"}
-		for range 9 { // each request is received, then answered
+		for range 7 { // each signed request is received, then answered
 			want = append(want, "hook_received", "response_sent")
 		}
 		want = append(want, "step_completed", "hook_disposed", "run_completed")
@@ -167,8 +201,8 @@ func TestDeployAnswersEveryCallerAndDeploysThePushToMain(t *testing.T) {
 func TestDeployRetriedDeliveryIsAnsweredAgainButReceivedOnce(t *testing.T) {
 	t.Parallel()
 	deployer := &deploy.FakeDeployer{}
-	wf := deploy.New(deploy.Config{Secret: secret, Deployer: deployer})
-	env := workflowtest.New(t, wf)
+	wf := deploy.New(withDeployer(deployer))
+	env := newEnv(t, workflowtest.Options{}, wf)
 	ctx, c := t.Context(), env.Client()
 	run, err := workflow.Start(ctx, c, wf, input)
 	require.NoError(t, err)
@@ -183,7 +217,8 @@ func TestDeployRetriedDeliveryIsAnsweredAgainButReceivedOnce(t *testing.T) {
 	got := send(t, http.MethodPost, env.WebhookServer().URL+"/.well-known/workflow/v1/resume", "", string(resume), nil, nil)
 	require.Equal(t, http.StatusNotFound, got.status)
 
-	key := http.Header{"Idempotency-Key": {"72d3162e-cc78-11e3-81ab-4c9367dc0958"}}
+	// GitHub redelivers with the same X-GitHub-Delivery, which the preset makes the key.
+	key := http.Header{deploy.DeliveryHeader: {"72d3162e-cc78-11e3-81ab-4c9367dc0958"}}
 	feature := pushBody("octo-org/shop", "refs/heads/feature/login", sha)
 	first := send(t, http.MethodPost, url, "push", feature, secret, key)
 	retry := send(t, http.MethodPost, url, "push", feature, secret, key)
@@ -225,8 +260,8 @@ func TestDeployWithoutSecretAcceptsUnsignedPushes(t *testing.T) {
 func TestPushDuringARetriedDeployGetsTheFallbackWhenTheWebhookCloses(t *testing.T) {
 	t.Parallel()
 	deployer := &deploy.FakeDeployer{FailFirst: 1}
-	wf := deploy.New(deploy.Config{Secret: secret, Deployer: deployer})
-	env := workflowtest.New(t, wf)
+	wf := deploy.New(withDeployer(deployer))
+	env := newEnv(t, workflowtest.Options{}, wf)
 	ctx, c := t.Context(), env.Client()
 	run, err := workflow.Start(ctx, c, wf, input)
 	require.NoError(t, err)
