@@ -72,15 +72,18 @@ type WebhookOptions struct {
 	// Verify, when set, makes the webhook route check each request's signature before
 	// anything is stored: a request the spec refuses gets 401 with an empty body, is not
 	// delivered and does not wake the run. The spec names its secrets (e.g.
-	// "env:GITHUB_WEBHOOK_SECRET"); the route resolves them with ClientOptions.Secrets. See
-	// package verify for the senders it knows.
+	// "env:GITHUB_WEBHOOK_SECRET"); the route resolves them with ClientOptions.Secrets, and
+	// the worker checks at creation that they resolve (WorkerOptions.Secrets). See package
+	// verify for the senders it knows.
 	Verify *verify.Spec
 	// DeliveryIDHeader and DeliveryIDPointer name where the sender puts the id of a delivery,
 	// which its retries repeat: a header (X-GitHub-Delivery, webhook-id, ...) or a JSON pointer
 	// into the body ("/id" for Stripe's events), one of the two. A request without an
 	// Idempotency-Key header uses that id as its key: a retried delivery is delivered once
 	// and answered like the first. Unset, a Verify preset names its sender's (GitHub,
-	// Standard Webhooks, Shopify, Twilio: their headers; Stripe: "/id").
+	// Standard Webhooks, Shopify, Twilio: their headers; Stripe: "/id"; Slack: "/event_id",
+	// which its Events API retries repeat; a form-encoded body has none, and is not
+	// deduplicated).
 	DeliveryIDHeader  string
 	DeliveryIDPointer string
 	// Handshake makes the route answer the verification request a sender makes before it
@@ -97,8 +100,11 @@ func (o WebhookOptions) config() (*engine.WebhookConfig, error) {
 	}
 	if o.Verify != nil && o.DeliveryIDHeader == "" && o.DeliveryIDPointer == "" {
 		cfg.DeliveryIDHeader = verify.DeliveryIDHeader(o.Verify.Kind)
-		if o.Verify.Kind == verify.KindStripe {
+		switch o.Verify.Kind {
+		case verify.KindStripe:
 			cfg.DeliveryIDPointer = "/id"
+		case verify.KindSlack:
+			cfg.DeliveryIDPointer = "/event_id"
 		}
 	}
 	switch {
