@@ -56,12 +56,15 @@ type preset struct {
 	old         string      // a secret being rotated out
 	wrong       string      // a secret the webhook does not know
 	contentType string
-	body        string // holds "100", which altering the body changes
-	query       string // the query of the URL the sender posts to
-	bodySHA256  bool   // the URL's query also carries the body's hex SHA-256 (Twilio, non-form bodies)
-	sign        signer
-	headers     []string // the headers the preset needs: a request without one is refused
-	tsHeader    string   // the header of the signed timestamp, when it stands alone
+	// body holds "100": a forged body has its first one changed, and the rotation's second
+	// request every one, so that its delivery id differs where the body carries one (Stripe's
+	// /id, Slack's /event_id).
+	body       string
+	query      string // the query of the URL the sender posts to
+	bodySHA256 bool   // the URL's query also carries the body's hex SHA-256 (Twilio, non-form bodies)
+	sign       signer
+	headers    []string // the headers the preset needs: a request without one is refused
+	tsHeader   string   // the header of the signed timestamp, when it stands alone
 }
 
 // env names the environment variable of p's current secret; its old secret's is env+"_OLD".
@@ -135,7 +138,8 @@ func (p preset) forgeries(urlOf func(message) string, m message) []forgery {
 	return fs
 }
 
-// presets is the table: every preset, and the generic HMAC with its defaults and without.
+// presets is the table: every preset (Twilio with a form body and with a JSON body), and the
+// generic HMAC with other options than its defaults and with its defaults.
 func presets() []preset {
 	standardKey := func(key string) string { return "whsec_" + base64.StdEncoding.EncodeToString([]byte(key)) }
 	twilioForm := url.Values{"CallSid": {"CA1234567890ABCDE"}, "From": {"+14158675309"}, "To": {"+18005551212"}, "Body": {"pay 100"}}
@@ -154,7 +158,7 @@ func presets() []preset {
 		{
 			name: "stripe", spec: verify.Spec{Kind: verify.KindStripe},
 			secret: "whsec_stripe_current", old: "whsec_stripe_old", wrong: "whsec_guess",
-			contentType: "application/json", body: `{"id":"evt_1","type":"invoice.paid","amount":100}`, query: "account=acme",
+			contentType: "application/json", body: `{"id":"evt_100","type":"invoice.paid","amount":100}`, query: "account=acme",
 			sign:    signStripe,
 			headers: []string{"Stripe-Signature"},
 		},
@@ -331,7 +335,7 @@ func presetFlow(name string, spec verify.Spec, n int) *workflow.Workflow[struct{
 	})
 }
 
-// publicURL returns the full URL of the webhook of token as a sender spells m's.
+// publicURL returns, for the webhook of token, the full URL a sender posts m to.
 func publicURL(token string) func(m message) string {
 	return func(m message) string {
 		return "https://" + m.host + workflow.WebhookPath + token + "?" + m.query
@@ -355,6 +359,14 @@ func sendTo(s started, token, contentType string) func(m message, h http.Header)
 		s.h.ServeHTTP(rec, r)
 		return rec
 	}
+}
+
+// requireCompleted asserts that s's run has completed, so that its Result does not wait.
+func requireCompleted(t *testing.T, s started) {
+	t.Helper()
+	info, err := s.c.GetRun(t.Context(), s.run.ID())
+	require.NoError(t, err)
+	require.Equal(t, workflow.StatusCompleted, info.Status, "the run has its requests: %s", info.LastError)
 }
 
 // Every preset, through the route on memory and DynamoDB: a request signed as its sender signs
@@ -395,6 +407,7 @@ func TestPresetRoute(t *testing.T) {
 				rec := send(m, p.sign(p.secret, urlOf(m), m))
 				require.Equal(t, http.StatusAccepted, rec.Code)
 				require.NoError(t, s.w.RunTurn(ctx, s.run.ID()))
+				requireCompleted(t, s)
 				out, err := s.run.Result(ctx)
 				require.NoError(t, err)
 				require.Equal(t, p.body, out, "the signed request was delivered")
@@ -427,10 +440,14 @@ func TestPresetRouteRotation(t *testing.T) {
 
 				byOld := p.message("msg_old", p.body, time.Now())
 				require.Equal(t, http.StatusAccepted, signed(p.old, byOld).Code, "signed with the old secret")
-				byNew := p.message("msg_new", strings.Replace(p.body, "100", "200", 1), time.Now())
+				byNew := p.message("msg_new", strings.ReplaceAll(p.body, "100", "200"), time.Now())
 				require.Equal(t, http.StatusAccepted, signed(p.secret, byNew).Code, "signed with the new secret")
+				items, err := s.b.ListInbox(ctx, s.run.ID(), 0)
+				require.NoError(t, err)
+				require.Len(t, items, 2, "two deliveries")
 
 				require.NoError(t, s.w.RunTurn(ctx, s.run.ID()))
+				requireCompleted(t, s)
 				out, err := s.run.Result(ctx)
 				require.NoError(t, err)
 				require.Equal(t, byOld.body+"\n"+byNew.body, out, "both were delivered, in order")
