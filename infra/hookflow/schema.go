@@ -14,6 +14,12 @@ const (
 	attrTTL   = "ttl"      // aws.AttrTTL: expiry in epoch seconds (N)
 	indexDue  = "gsi1-due" // aws.IndexDue: the sparse due index, keys only
 
+	attrRunsPK   = "gsi2pk"    // aws.AttrRunsPK: partition key of the runs index (S)
+	attrRunsSK   = "gsi2sk"    // aws.AttrRunsSK: sort key of the runs index (S)
+	indexRuns    = "gsi2-runs" // aws.IndexRuns: every run, newest first (ListRuns)
+	attrStatus   = "status"    // the run's status (codec.go), projected into the runs index
+	attrWorkflow = "workflow"  // the run's workflow (codec.go), projected into the runs index
+
 	// The functions' environment (pkg/lambdafn/config.go).
 	envTable           = "HOOKFLOW_TABLE"
 	envQueueURL        = "HOOKFLOW_QUEUE_URL"

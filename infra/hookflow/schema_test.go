@@ -23,7 +23,10 @@ func TestSchemaMatchesDriver(t *testing.T) {
 		{"pkg/backend/aws/keys.go", map[string]string{
 			"AttrPK": attrPK, "AttrSK": attrSK, "AttrDuePK": attrDuePK, "AttrDueSK": attrDueSK,
 			"AttrTTL": attrTTL, "IndexDue": indexDue,
+			"AttrRunsPK": attrRunsPK, "AttrRunsSK": attrRunsSK, "IndexRuns": indexRuns,
 		}},
+		// The attributes IndexRuns projects (keys.go IndexRunsProjected names these two).
+		{"pkg/backend/aws/codec.go", map[string]string{"attrStatus": attrStatus, "attrWorkflow": attrWorkflow}},
 		{"pkg/lambdafn/config.go", map[string]string{
 			"EnvTable": envTable, "EnvQueueURL": envQueueURL, "EnvBaseURL": envBaseURL,
 			"EnvMaxPayloadBytes": envMaxPayloadBytes, "EnvSweepGrace": envSweepGrace, "EnvLogLevel": envLogLevel,

@@ -28,6 +28,8 @@ func TestTable(t *testing.T) {
 				map[string]any{"AttributeName": "sk", "AttributeType": "S"},
 				map[string]any{"AttributeName": "gsi1pk", "AttributeType": "S"},
 				map[string]any{"AttributeName": "gsi1sk", "AttributeType": "S"},
+				map[string]any{"AttributeName": "gsi2pk", "AttributeType": "S"},
+				map[string]any{"AttributeName": "gsi2sk", "AttributeType": "S"},
 			}),
 			"GlobalSecondaryIndexes": []any{map[string]any{
 				"IndexName": "gsi1-due",
@@ -36,6 +38,13 @@ func TestTable(t *testing.T) {
 					map[string]any{"AttributeName": "gsi1sk", "KeyType": "RANGE"},
 				},
 				"Projection": map[string]any{"ProjectionType": "KEYS_ONLY"},
+			}, map[string]any{
+				"IndexName": "gsi2-runs",
+				"KeySchema": []any{
+					map[string]any{"AttributeName": "gsi2pk", "KeyType": "HASH"},
+					map[string]any{"AttributeName": "gsi2sk", "KeyType": "RANGE"},
+				},
+				"Projection": map[string]any{"ProjectionType": "INCLUDE", "NonKeyAttributes": []any{"status", "workflow"}},
 			}},
 			"TimeToLiveSpecification":          map[string]any{"AttributeName": "ttl", "Enabled": true},
 			"PointInTimeRecoverySpecification": map[string]any{"PointInTimeRecoveryEnabled": true},

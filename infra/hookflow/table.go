@@ -7,7 +7,8 @@ import (
 )
 
 // newTable defines the one table of pkg/backend/aws's schema, as its CreateTable makes it:
-// string keys, on-demand billing, TTL, and the sparse due index with keys only. Point-in-time
+// string keys, on-demand billing, TTL, the sparse due index with keys only, and the runs index
+// (every run, newest first, with its status and workflow projected). Point-in-time
 // recovery is on: the table holds every run's history.
 func newTable(scope constructs.Construct, p Props) awsdynamodb.Table {
 	str := awsdynamodb.AttributeType_STRING
@@ -27,6 +28,13 @@ func newTable(scope constructs.Construct, p Props) awsdynamodb.Table {
 		PartitionKey:   &awsdynamodb.Attribute{Name: jsii.String(attrDuePK), Type: str},
 		SortKey:        &awsdynamodb.Attribute{Name: jsii.String(attrDueSK), Type: str},
 		ProjectionType: awsdynamodb.ProjectionType_KEYS_ONLY,
+	})
+	t.AddGlobalSecondaryIndex(&awsdynamodb.GlobalSecondaryIndexProps{
+		IndexName:        jsii.String(indexRuns),
+		PartitionKey:     &awsdynamodb.Attribute{Name: jsii.String(attrRunsPK), Type: str},
+		SortKey:          &awsdynamodb.Attribute{Name: jsii.String(attrRunsSK), Type: str},
+		ProjectionType:   awsdynamodb.ProjectionType_INCLUDE,
+		NonKeyAttributes: jsii.Strings(attrStatus, attrWorkflow),
 	})
 	return t
 }

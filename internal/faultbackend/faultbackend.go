@@ -39,6 +39,7 @@ type Point string
 const (
 	CreateRun      Point = "CreateRun"
 	GetRun         Point = "GetRun"
+	ListRuns       Point = "ListRuns"
 	ListEvents     Point = "ListEvents"
 	Commit         Point = "Commit"
 	PutInbox       Point = "PutInbox"
@@ -146,7 +147,7 @@ func (f Fault) covers(n int) bool {
 }
 
 var allPoints = []Point{
-	CreateRun, GetRun, ListEvents, Commit, PutInbox, RejectDelivery, ListInbox, GetToken, ListTokens,
+	CreateRun, GetRun, ListRuns, ListEvents, Commit, PutInbox, RejectDelivery, ListInbox, GetToken, ListTokens,
 	GetResponse, GetIdempotency, TakeLease, ReleaseLease, ListDue, Enqueue, Receive, Ack,
 }
 

@@ -41,6 +41,11 @@ func (b *Backend) GetRun(ctx context.Context, runID string) (backend.Run, error)
 	return call(b, GetRun, runID, func() (backend.Run, error) { return b.inner.GetRun(ctx, runID) })
 }
 
+// ListRuns is the ListRuns point.
+func (b *Backend) ListRuns(ctx context.Context, q backend.RunQuery) (backend.RunPage, error) {
+	return call(b, ListRuns, q.Cursor, func() (backend.RunPage, error) { return b.inner.ListRuns(ctx, q) })
+}
+
 // ListEvents is the ListEvents point.
 func (b *Backend) ListEvents(ctx context.Context, runID string, afterSeq int64) ([]backend.Event, error) {
 	return call(b, ListEvents, runID, func() ([]backend.Event, error) { return b.inner.ListEvents(ctx, runID, afterSeq) })

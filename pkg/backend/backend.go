@@ -206,6 +206,11 @@ type Store interface {
 	CreateRun(ctx context.Context, run Run, first []Event) (Run, error)
 	// GetRun returns the run, or ErrRunNotFound.
 	GetRun(ctx context.Context, runID string) (Run, error)
+	// ListRuns returns one page of the runs that q selects, newest first: by CreatedAt at
+	// millisecond precision, descending, then by ID, descending. Page.Next continues the
+	// listing (empty: this is the last page). A cursor that was not returned by ListRuns fails
+	// with ErrInvalidCursor.
+	ListRuns(ctx context.Context, q RunQuery) (RunPage, error)
 	// ListEvents returns the run's events with Seq > afterSeq in Seq order, or ErrRunNotFound.
 	ListEvents(ctx context.Context, runID string, afterSeq int64) ([]Event, error)
 	// Commit applies c atomically. It fails with ErrRunNotFound if the run does not exist,
@@ -273,6 +278,33 @@ type Store interface {
 	// once; at most q.Limit are returned (q.Limit <= 0 means all of them: the driver pages
 	// through everything due, so no set of runs that stay due can hide the others).
 	ListDue(ctx context.Context, q DueQuery) ([]string, error)
+}
+
+// RunQuery selects the runs ListRuns reports. The zero value lists every run, 100 at a time.
+type RunQuery struct {
+	Status   RunStatus // only runs in this status; empty: any
+	Workflow string    // only runs of this workflow; empty: any
+	// CreatedAfter and CreatedBefore bound CreatedAt (exclusive, at millisecond precision);
+	// zero: unbounded.
+	CreatedAfter, CreatedBefore time.Time
+	// Limit is the page size: at most this many runs; <= 0 means DefaultRunPage, and more
+	// than MaxRunPage means MaxRunPage.
+	Limit int
+	// Cursor is the Next of the previous page, with the same filters; empty: the first page.
+	Cursor string
+}
+
+// Page sizes of ListRuns.
+const (
+	DefaultRunPage = 100
+	MaxRunPage     = 1000
+)
+
+// RunPage is one page of ListRuns.
+type RunPage struct {
+	Runs []Run
+	// Next is the cursor of the next page; empty when there is none.
+	Next string
 }
 
 // DueQuery selects the runs ListDue reports. Timers and inbox items have separate cut-offs:
@@ -362,6 +394,8 @@ var (
 	// ErrLeaseHeld reports a TakeLease refused because another owner holds the lease; the
 	// error is a *LeaseHeldError.
 	ErrLeaseHeld = errors.New("backend: run lease held by another owner")
+	// ErrInvalidCursor reports a ListRuns cursor that ListRuns did not return.
+	ErrInvalidCursor = errors.New("backend: invalid page cursor")
 	// ErrInvalidLease reports a malformed TakeLease (an empty owner, an expiry not in the
 	// future).
 	ErrInvalidLease = errors.New("backend: invalid lease request")

@@ -219,6 +219,11 @@ func (c *Client) GetRun(ctx context.Context, runID string) (RunInfo, error) {
 	if err != nil {
 		return RunInfo{}, err
 	}
+	return runInfo(run), nil
+}
+
+// runInfo is what RunInfo shows of a run record.
+func runInfo(run backend.Run) RunInfo {
 	info := RunInfo{
 		ID: run.ID, Workflow: run.Workflow, Status: RunStatus(run.Status), Output: run.Output,
 		CreatedAt: run.CreatedAt, UpdatedAt: run.UpdatedAt, Failures: run.Failures, LastError: run.LastError,
@@ -227,7 +232,7 @@ func (c *Client) GetRun(ctx context.Context, runID string) (RunInfo, error) {
 	if err := engine.DecodeError(run.Error); err != nil {
 		info.Error = err.Error()
 	}
-	return info, nil
+	return info
 }
 
 // Event is one entry of a run's history.

@@ -3,7 +3,8 @@
 #
 # The table has the schema of pkg/backend/aws.CreateTable (keep the two in step): string keys
 # pk/sk, on-demand billing, the sparse index gsi1-due over gsi1pk/gsi1sk projecting keys only,
-# and TTL on the attribute ttl. The wake queue gets a dead-letter queue, as in the CDK stack.
+# the runs index gsi2-runs over gsi2pk/gsi2sk projecting status and workflow, and TTL on the
+# attribute ttl. The wake queue gets a dead-letter queue, as in the CDK stack.
 # Names come from HOOKFLOW_TABLE and HOOKFLOW_QUEUE (docker-compose.yml sets them). Running it
 # again changes nothing.
 set -euo pipefail
@@ -20,6 +21,7 @@ else
 		--attribute-definitions \
 		AttributeName=pk,AttributeType=S AttributeName=sk,AttributeType=S \
 		AttributeName=gsi1pk,AttributeType=S AttributeName=gsi1sk,AttributeType=S \
+		AttributeName=gsi2pk,AttributeType=S AttributeName=gsi2sk,AttributeType=S \
 		--key-schema AttributeName=pk,KeyType=HASH AttributeName=sk,KeyType=RANGE \
 		--global-secondary-indexes '[{
 			"IndexName": "gsi1-due",
@@ -28,6 +30,13 @@ else
 				{"AttributeName": "gsi1sk", "KeyType": "RANGE"}
 			],
 			"Projection": {"ProjectionType": "KEYS_ONLY"}
+		}, {
+			"IndexName": "gsi2-runs",
+			"KeySchema": [
+				{"AttributeName": "gsi2pk", "KeyType": "HASH"},
+				{"AttributeName": "gsi2sk", "KeyType": "RANGE"}
+			],
+			"Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["status", "workflow"]}
 		}]' >/dev/null
 	awslocal dynamodb wait table-exists --table-name "$table"
 	awslocal dynamodb update-time-to-live --table-name "$table" \

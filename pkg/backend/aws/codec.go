@@ -237,6 +237,8 @@ func encodeRun(r backend.Run) (item, error) {
 	putTime(m, attrCreatedAt, r.CreatedAt)
 	putTime(m, attrUpdatedAt, r.UpdatedAt)
 	putTime(m, attrDueAt, r.DueAt)
+	m[AttrRunsPK] = str(runsShard(r.ID))
+	m[AttrRunsSK] = str(runsSK(r.CreatedAt, r.ID))
 	if inDueIndex(r) {
 		m[AttrDuePK] = str(dueShard(r.ID))
 		m[AttrDueSK] = str(dueSK(r.DueAt, r.ID))

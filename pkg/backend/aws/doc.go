@@ -13,7 +13,7 @@
 // uses the exported constants):
 //
 //	record       pk                      sk                 notes
-//	run          RUN#<runId>             META               fields, version, lastSeq, token set, run lease; in IndexDue while DueAt is set
+//	run          RUN#<runId>             META               fields, version, lastSeq, token set, run lease; in IndexRuns; in IndexDue while DueAt is set
 //	event        RUN#<runId>             EVT#<seq, 20 digits>
 //	inbox item   RUN#<runId>             INB#<itemId>       in IndexDue from its CreatedAt
 //	token        TOKEN#<token>           META               runId, hookId, kind, data, deliveries
@@ -37,7 +37,16 @@
 // "DUE#<shard>" and "<ms, 15 digits>#<runId>". The shard (DueShards of them, by a hash of the
 // run ID) spreads the writes of a busy table over several index partitions; ListDue queries
 // them all. Index reads are eventually consistent on DynamoDB, so ListDue may lag behind
-// writes by a moment (see ListDue). All other reads are strongly consistent.
+// writes by a moment (see ListDue).
+//
+// # Runs index
+//
+// IndexRuns is a global secondary index over AttrRunsPK/AttrRunsSK that holds every run
+// record, keyed "RUNS#<shard>" (RunShards of them) and "<CreatedAt in ms, 15 digits>#<runId>",
+// projecting the run's status and workflow. Its keys are written once, by CreateRun, so a run
+// costs one index write when created and one each time a commit changes its status. ListRuns
+// queries the shards newest first, filters on the projected attributes, merges, and reads the
+// page's run records. All reads but the two indexes' are strongly consistent.
 //
 // # Writes
 //

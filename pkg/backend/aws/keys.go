@@ -20,7 +20,26 @@ const (
 	AttrDueSK = "gsi1sk" // sort key of IndexDue (S): a zero-padded time in ms, "#", the run ID
 	AttrTTL   = "ttl"    // expiry of responses and idempotency records, epoch seconds (N)
 	IndexDue  = "gsi1-due"
+
+	AttrRunsPK = "gsi2pk" // partition key of IndexRuns (S): RunsPrefix and a shard number
+	AttrRunsSK = "gsi2sk" // sort key of IndexRuns (S): CreatedAt in ms, zero-padded, "#", the run ID
+	IndexRuns  = "gsi2-runs"
 )
+
+// IndexRuns lists runs newest first (ListRuns). Every run record is in it from CreateRun, with
+// keys that never change afterwards, and it projects the two attributes ListRuns filters on,
+// IndexRunsProjected: so a run costs one index write when it is created and one more each
+// time its status changes (a commit that leaves the status as it was writes nothing to the
+// index). A run's entry goes to the shard "RUNS#<n>", n = FNV-1a(run ID) mod RunShards, so
+// that runs created together do not all land on one index partition; ListRuns queries every
+// shard and merges. The number is part of the stored data, like DueShards.
+const (
+	RunShards  = 4
+	RunsPrefix = "RUNS#"
+)
+
+// IndexRunsProjected are the attributes IndexRuns projects besides the keys.
+var IndexRunsProjected = []string{attrStatus, attrWorkflow}
 
 // DueShards is the number of IndexDue partitions. A run's due entries (its record while DueAt
 // is set, and its inbox items) all go to the shard "DUE#<n>" with n = FNV-1a(run ID) mod
@@ -104,6 +123,16 @@ func dueShard(runID string) string {
 	_, _ = h.Write([]byte(runID)) // hash.Hash never fails
 	return DuePrefix + strconv.Itoa(int(h.Sum32()%DueShards))
 }
+
+// runsShard returns the AttrRunsPK value of runID's entry.
+func runsShard(runID string) string {
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(runID)) // hash.Hash never fails
+	return RunsPrefix + strconv.Itoa(int(h.Sum32()%RunShards))
+}
+
+// runsSK returns the AttrRunsSK value of a run created at t.
+func runsSK(t time.Time, runID string) string { return padMillis(dueMillis(t)) + "#" + runID }
 
 // dueMillis returns t in ms since the epoch, clamped to what dueDigits can hold; times before
 // 1970 (the zero time among them) count as 0, so they sort first: always due.

@@ -16,8 +16,9 @@ import (
 // tableWait bounds how long CreateTable and DeleteTable wait for the table.
 const tableWait = 5 * time.Minute
 
-// CreateTable creates the table of the driver's schema (see the Attr* and IndexDue
-// constants): string keys, on-demand billing, the sparse due index with keys only, and TTL
+// CreateTable creates the table of the driver's schema (see the Attr*, IndexDue and IndexRuns
+// constants): string keys, on-demand billing, the sparse due index with keys only, the runs
+// index projecting IndexRunsProjected, and TTL
 // on AttrTTL. It waits until the table is active. An endpoint that does not implement TTL
 // (some emulators) is tolerated: TTL only saves space, nothing relies on it.
 func CreateTable(ctx context.Context, client *dynamodb.Client, name string) error {
@@ -30,6 +31,8 @@ func CreateTable(ctx context.Context, client *dynamodb.Client, name string) erro
 			{AttributeName: aws.String(AttrSK), AttributeType: str},
 			{AttributeName: aws.String(AttrDuePK), AttributeType: str},
 			{AttributeName: aws.String(AttrDueSK), AttributeType: str},
+			{AttributeName: aws.String(AttrRunsPK), AttributeType: str},
+			{AttributeName: aws.String(AttrRunsSK), AttributeType: str},
 		},
 		KeySchema: []dbtypes.KeySchemaElement{
 			{AttributeName: aws.String(AttrPK), KeyType: dbtypes.KeyTypeHash},
@@ -42,6 +45,16 @@ func CreateTable(ctx context.Context, client *dynamodb.Client, name string) erro
 				{AttributeName: aws.String(AttrDueSK), KeyType: dbtypes.KeyTypeRange},
 			},
 			Projection: &dbtypes.Projection{ProjectionType: dbtypes.ProjectionTypeKeysOnly},
+		}, {
+			IndexName: aws.String(IndexRuns),
+			KeySchema: []dbtypes.KeySchemaElement{
+				{AttributeName: aws.String(AttrRunsPK), KeyType: dbtypes.KeyTypeHash},
+				{AttributeName: aws.String(AttrRunsSK), KeyType: dbtypes.KeyTypeRange},
+			},
+			Projection: &dbtypes.Projection{
+				ProjectionType:   dbtypes.ProjectionTypeInclude,
+				NonKeyAttributes: IndexRunsProjected,
+			},
 		}},
 	})
 	if err != nil {

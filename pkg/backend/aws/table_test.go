@@ -26,14 +26,26 @@ func TestCreateTableSchema(t *testing.T) {
 	}, tbl.KeySchema)
 	require.NotNil(t, tbl.BillingModeSummary)
 	require.Equal(t, types.BillingModePayPerRequest, tbl.BillingModeSummary.BillingMode)
-	require.Len(t, tbl.GlobalSecondaryIndexes, 1)
-	gsi := tbl.GlobalSecondaryIndexes[0]
-	require.Equal(t, awsbackend.IndexDue, aws.ToString(gsi.IndexName))
+	require.Len(t, tbl.GlobalSecondaryIndexes, 2)
+	indexes := map[string]types.GlobalSecondaryIndexDescription{}
+	for _, gsi := range tbl.GlobalSecondaryIndexes {
+		indexes[aws.ToString(gsi.IndexName)] = gsi
+	}
+	due, ok := indexes[awsbackend.IndexDue]
+	require.True(t, ok, "the due index")
 	require.Equal(t, []types.KeySchemaElement{
 		{AttributeName: aws.String(awsbackend.AttrDuePK), KeyType: types.KeyTypeHash},
 		{AttributeName: aws.String(awsbackend.AttrDueSK), KeyType: types.KeyTypeRange},
-	}, gsi.KeySchema)
-	require.Equal(t, types.ProjectionTypeKeysOnly, gsi.Projection.ProjectionType)
+	}, due.KeySchema)
+	require.Equal(t, types.ProjectionTypeKeysOnly, due.Projection.ProjectionType)
+	runs, ok := indexes[awsbackend.IndexRuns]
+	require.True(t, ok, "the runs index")
+	require.Equal(t, []types.KeySchemaElement{
+		{AttributeName: aws.String(awsbackend.AttrRunsPK), KeyType: types.KeyTypeHash},
+		{AttributeName: aws.String(awsbackend.AttrRunsSK), KeyType: types.KeyTypeRange},
+	}, runs.KeySchema)
+	require.Equal(t, types.ProjectionTypeInclude, runs.Projection.ProjectionType)
+	require.ElementsMatch(t, awsbackend.IndexRunsProjected, runs.Projection.NonKeyAttributes)
 
 	ttl, err := bd.db.DescribeTimeToLive(ctx, &dynamodb.DescribeTimeToLiveInput{TableName: &bd.table})
 	require.NoError(t, err)

@@ -23,6 +23,7 @@ func Run(t *testing.T, newBackend func(t *testing.T) backend.Backend) {
 		tests []subtest
 	}{
 		{"Run", runTests()},
+		{"RunList", runListTests()},
 		{"Events", eventTests()},
 		{"Commit", commitTests()},
 		{"Tokens", tokenTests()},

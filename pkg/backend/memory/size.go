@@ -24,6 +24,8 @@ import (
 const (
 	keyAttrs = len("pk") + len("sk") + len("record")
 	dueAttrs = len("gsi1pk") + len("DUE#0") + len("gsi1sk") + 15 + len("#") // + the run ID
+	// runsAttrs is the run record's entry in the runs index (every run has one).
+	runsAttrs = len("gsi2pk") + len("RUNS#0") + len("gsi2sk") + 15 + len("#") // + the run ID
 	// leaseAttr is the commit lease: a random ID of 32 hex digits.
 	leaseAttr = len("lease") + 32
 )
@@ -67,7 +69,7 @@ func (s *size) ttl(expires time.Time) {
 
 // runSize is the size of the run record holding tokens (the bytes of the live tokens' names).
 func runSize(r backend.Run, tokens int) int {
-	s := size(keyAttrs + len("RUN#") + len(r.ID) + len("META") + len("run") + leaseAttr)
+	s := size(keyAttrs + len("RUN#") + len(r.ID) + len("META") + len("run") + leaseAttr + runsAttrs + len(r.ID))
 	s.str("runId", r.ID)
 	s.num("version", r.Version)
 	s.num("lastSeq", r.LastSeq)

@@ -35,8 +35,8 @@ func TestSizesFollowTheAWSLayout(t *testing.T) {
 		got, aws  int
 		allowance int
 	}{
-		{"run", runSize(run, 0), 246, leaseAttr},
-		{"leased run", runSize(leased, 0), 288, leaseAttr},
+		{"run", runSize(run, 0), 285, leaseAttr},
+		{"leased run", runSize(leased, 0), 327, leaseAttr},
 		{"event", eventSize("run-1", event), 130, 0},
 		{"inbox item", itemSize(item), 195, 0},
 		{"inbox item without an ID", itemSize(backend.InboxItem{RunID: "run-1", Kind: "hook", Token: "tok", HookID: "h",
