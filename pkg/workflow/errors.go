@@ -34,6 +34,9 @@ var (
 	// ErrInvalidArgument: a call was given bad input (an empty name, a nil function, a value
 	// that cannot be serialized); nothing was stored.
 	ErrInvalidArgument = werr.ErrInvalidArgument
+	// ErrDeliveryNotFound: the run received no delivery with that ID (ListDeliveries,
+	// Redeliver).
+	ErrDeliveryNotFound = werr.ErrDeliveryNotFound
 )
 
 // HookConflictError reports a hook token already held by another live run; RunID is that run.

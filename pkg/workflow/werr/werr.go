@@ -13,17 +13,18 @@ import (
 // Sentinel errors. pkg/workflow re-exports them under the same names, where each is
 // documented.
 var (
-	ErrHookNotFound    = errors.New("hookflow: hook not found")
-	ErrHookDisposed    = errors.New("hookflow: hook disposed")
-	ErrTimeout         = errors.New("hookflow: timed out")
-	ErrRunNotFound     = errors.New("hookflow: run not found")
-	ErrNonDeterminism  = errors.New("hookflow: non-deterministic workflow")
-	ErrPayloadTooLarge = errors.New("hookflow: payload too large")
-	ErrRunCancelled    = errors.New("hookflow: run cancelled")
-	ErrRunEnded        = errors.New("hookflow: run has ended")
-	ErrNotRegistered   = errors.New("hookflow: workflow not registered")
-	ErrWorkflowPanic   = errors.New("hookflow: workflow panicked")
-	ErrInvalidArgument = errors.New("hookflow: invalid argument")
+	ErrHookNotFound     = errors.New("hookflow: hook not found")
+	ErrHookDisposed     = errors.New("hookflow: hook disposed")
+	ErrTimeout          = errors.New("hookflow: timed out")
+	ErrRunNotFound      = errors.New("hookflow: run not found")
+	ErrNonDeterminism   = errors.New("hookflow: non-deterministic workflow")
+	ErrPayloadTooLarge  = errors.New("hookflow: payload too large")
+	ErrRunCancelled     = errors.New("hookflow: run cancelled")
+	ErrRunEnded         = errors.New("hookflow: run has ended")
+	ErrNotRegistered    = errors.New("hookflow: workflow not registered")
+	ErrWorkflowPanic    = errors.New("hookflow: workflow panicked")
+	ErrInvalidArgument  = errors.New("hookflow: invalid argument")
+	ErrDeliveryNotFound = errors.New("hookflow: delivery not found")
 )
 
 // NonDeterminismError reports that workflow code, replayed against its history, made a
