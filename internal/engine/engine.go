@@ -15,6 +15,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -61,6 +63,13 @@ func (r *Registry) Lookup(name string) (WorkflowFunc, bool) {
 	defer r.mu.RUnlock()
 	fn, ok := r.funcs[name]
 	return fn, ok
+}
+
+// Names returns the registered workflows' names, sorted.
+func (r *Registry) Names() []string {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return slices.Sorted(maps.Keys(r.funcs))
 }
 
 // Options configure an Engine. The zero value is usable.

@@ -193,20 +193,20 @@ const (
 
 // RunInfo describes a run.
 type RunInfo struct {
-	ID        string
-	Workflow  string
-	Status    RunStatus
-	Output    json.RawMessage // set when completed
-	Error     string          // set when failed (or cancelled)
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	ID        string          `json:"id"`
+	Workflow  string          `json:"workflow"`
+	Status    RunStatus       `json:"status"`
+	Output    json.RawMessage `json:"output,omitempty"` // set when completed
+	Error     string          `json:"error,omitempty"`  // set when failed (or cancelled)
+	CreatedAt time.Time       `json:"createdAt"`
+	UpdatedAt time.Time       `json:"updatedAt"`
 	// Failures counts the run's turns that failed in a row (not its workflow's errors: the
 	// engine could not run a turn at all), and LastError is the latest such failure.
-	Failures  int
-	LastError string
+	Failures  int    `json:"failures,omitempty"`
+	LastError string `json:"lastError,omitempty"`
 	// CodeVersion is the version of the code the run is pinned to (see Versioning); empty
 	// when it is not pinned.
-	CodeVersion string
+	CodeVersion string `json:"codeVersion,omitempty"`
 }
 
 // GetRun returns what is known of a run, or an error matching ErrRunNotFound.

@@ -97,20 +97,20 @@ func (c *Client) ResumeHook(ctx context.Context, token string, payload any, opts
 
 // HookInfo describes a live hook.
 type HookInfo struct {
-	HookID     string
-	RunID      string
-	Token      string
-	Webhook    bool            // true for webhooks
-	URL        string          // webhooks only, when ClientOptions.BaseURL is set
-	Metadata   json.RawMessage // HookOptions.Metadata
-	Deliveries int             // payloads received so far
-	CreatedAt  time.Time
+	HookID     string          `json:"hookId"`
+	RunID      string          `json:"runId"`
+	Token      string          `json:"token"`
+	Webhook    bool            `json:"webhook,omitempty"`  // true for webhooks
+	URL        string          `json:"url,omitempty"`      // webhooks only, when ClientOptions.BaseURL is set
+	Metadata   json.RawMessage `json:"metadata,omitempty"` // HookOptions.Metadata
+	Deliveries int             `json:"deliveries"`         // payloads received so far
+	CreatedAt  time.Time       `json:"createdAt"`
 	// Rejections counts the requests the webhook route refused before storing anything: a
 	// signature that WebhookOptions.Verify did not accept, or a handshake with the wrong
 	// verify token. LastRejectedAt is when the latest one came (zero: none did). A count that
 	// climbs is a misconfigured secret or someone probing the URL.
-	Rejections     int
-	LastRejectedAt time.Time
+	Rejections     int       `json:"rejections,omitempty"`
+	LastRejectedAt time.Time `json:"lastRejectedAt,omitzero"`
 }
 
 // HookFilter selects hooks for ListHooks.

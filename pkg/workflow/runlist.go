@@ -26,9 +26,9 @@ type RunFilter struct {
 
 // RunPage is one page of ListRuns.
 type RunPage struct {
-	Runs []RunInfo
+	Runs []RunInfo `json:"runs"`
 	// Next is the Cursor of the next page; empty when this is the last.
-	Next string
+	Next string `json:"next,omitempty"`
 }
 
 // statuses are the RunStatus values a filter may name.

@@ -131,6 +131,23 @@ func (r *Registry) Register(w Registrable) error {
 	return nil
 }
 
+// Names returns the names of the registered workflows, sorted.
+func (r *Registry) Names() []string {
+	if r == nil {
+		return nil
+	}
+	return r.r.Names()
+}
+
+// Has reports whether a workflow named name is registered.
+func (r *Registry) Has(name string) bool {
+	if r == nil {
+		return false
+	}
+	_, ok := r.r.Lookup(name)
+	return ok
+}
+
 // Err returns the errors of the definitions NewRegistry refused, or nil.
 func (r *Registry) Err() error {
 	if r == nil {
