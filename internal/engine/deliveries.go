@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/hookflow/hookflow/pkg/backend"
 	"github.com/hookflow/hookflow/pkg/workflow/werr"
 )
@@ -101,7 +103,9 @@ const RedeliveredHeader = "Hookflow-Redelivered-From"
 // hook must still be live: NotFound otherwise. It is an operator's action: a webhook's
 // signature is not checked again, nor is its idempotency key, and nobody waits for a manual
 // webhook's answer.
-func (c *Client) Redeliver(ctx context.Context, runID, deliveryID string) (Delivery, error) {
+func (c *Client) Redeliver(ctx context.Context, runID, deliveryID string) (out Delivery, err error) {
+	ctx, span := c.tracer.Start(ctx, "hookflow.redeliver", trace.WithAttributes(attrRunID.String(runID)))
+	defer func() { endDelivery(span, out, err) }()
 	d, err := c.FindDelivery(ctx, runID, deliveryID)
 	if err != nil {
 		return Delivery{}, err

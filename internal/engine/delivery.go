@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/hookflow/hookflow/pkg/backend"
 	"github.com/hookflow/hookflow/pkg/webhook/verify"
 	"github.com/hookflow/hookflow/pkg/workflow/werr"
@@ -125,6 +127,9 @@ type ClientOptions struct {
 	// Secrets resolves the secret references of webhooks' Verify specs; default
 	// verify.EnvResolver (env: references from the process environment).
 	Secrets verify.SecretResolver
+	// TracerProvider makes the spans of deliveries (see trace.go); default the global
+	// provider, a no-op unless the application installs one.
+	TracerProvider trace.TracerProvider
 }
 
 // Client is the engine's side of everything done from outside workflow code: delivering
@@ -136,6 +141,7 @@ type Client struct {
 	maxPayload int64
 	poll       func()
 	secrets    verify.SecretResolver
+	tracer     trace.Tracer
 }
 
 // NewClient returns a client of b; a nil b is refused.
@@ -149,6 +155,7 @@ func NewClient(b backend.Backend, opts ClientOptions) (*Client, error) {
 	}
 	return &Client{
 		b: b, clock: backend.ClockOf(b), maxPayload: PayloadLimit(opts.MaxPayloadBytes), poll: opts.Poll, secrets: secrets,
+		tracer: tracerOf(opts.TracerProvider),
 	}, nil
 }
 
@@ -173,7 +180,13 @@ func (c *Client) MaxPayload() int64 { return c.maxPayload }
 // an error; everything else is an outcome: Stored or Duplicate with the Result, NotFound
 // for anything but a live plain hook's token, TooLarge above the limit, Invalid for an
 // idempotency key over MaxIdempotencyKeyBytes or a payload the hook's schema rejects.
-func (c *Client) ResumeHook(ctx context.Context, token string, payload json.RawMessage, key string) (Delivery, error) {
+func (c *Client) ResumeHook(ctx context.Context, token string, payload json.RawMessage, key string) (d Delivery, err error) {
+	ctx, span := c.tracer.Start(ctx, "hookflow.hook.resume")
+	defer func() { endDelivery(span, d, err) }()
+	return c.resumeHook(ctx, token, payload, key)
+}
+
+func (c *Client) resumeHook(ctx context.Context, token string, payload json.RawMessage, key string) (Delivery, error) {
 	if err := CheckResume(c.maxPayload, payload, key); err != nil {
 		o := Invalid
 		if errors.Is(err, werr.ErrPayloadTooLarge) {
@@ -259,6 +272,7 @@ func (c *Client) deliver(ctx context.Context, tok backend.Token, data TokenData,
 	item := backend.InboxItem{
 		RunID: tok.RunID, Kind: backend.InboxHook, Token: tok.Token, HookID: tok.HookID,
 		DeliveryID: deliveryID, Payload: raw, Body: body, CreatedAt: now,
+		TraceParent: backend.TraceParent(ctx), // the turn that takes it joins or links this trace
 	}
 	idem, err := newIdempotency(tok, key, res, data, now)
 	if err != nil {

@@ -21,6 +21,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/hookflow/hookflow/pkg/backend"
 	"github.com/hookflow/hookflow/pkg/webhook/verify"
 )
@@ -119,6 +121,9 @@ type Options struct {
 	// specs' secrets, their handshakes' verify tokens), which must resolve when the webhook is
 	// created; default verify.EnvResolver, the process environment.
 	Secrets verify.SecretResolver
+	// TracerProvider makes the spans of turns and steps (see trace.go); default the global
+	// provider, a no-op unless the application installs one.
+	TracerProvider trace.TracerProvider
 }
 
 func (o Options) withDefaults() Options {
@@ -159,6 +164,7 @@ type Engine struct {
 	opts   Options
 	cache  *cache
 	stats  counters
+	tracer trace.Tracer
 	// owner names this engine in the run leases it holds; holds counts them.
 	owner string
 	holds atomic.Int64
@@ -169,7 +175,7 @@ func New(b backend.Backend, reg *Registry, opts Options) *Engine {
 	opts = opts.withDefaults()
 	return &Engine{
 		b: b, reg: reg, clock: opts.Clock, logger: opts.Logger, opts: opts, cache: newCache(opts.CacheSize),
-		owner: newOwnerID(),
+		owner: newOwnerID(), tracer: tracerOf(opts.TracerProvider),
 	}
 }
 

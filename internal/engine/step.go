@@ -8,6 +8,8 @@ import (
 	"runtime/debug"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/hookflow/hookflow/pkg/backend"
 	"github.com/hookflow/hookflow/pkg/workflow/werr"
 )
@@ -117,7 +119,10 @@ func (x *executor) nextRunnableStep(now time.Time) *stepState {
 // executeStep runs one attempt of st and records its outcome.
 func (x *executor) executeStep(st *stepState) {
 	attempt := st.attempts + 1
-	val, err := callStep(x.turnCtx, st)
+	sctx, span := x.eng.tracer.Start(x.turnCtx, "hookflow.step", trace.WithAttributes(
+		attrRunID.String(x.runID), attrStep.String(st.name), attrAttempt.Int(attempt)))
+	val, err := callStep(sctx, st)
+	endSpan(span, err)
 	if cerr := x.turnCtx.Err(); cerr != nil {
 		// The turn is being stopped (shutdown, deadline): the attempt did not fail on its own,
 		// so nothing is recorded and the step runs again on the next turn.

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/hookflow/hookflow/pkg/backend"
 	"github.com/hookflow/hookflow/pkg/workflow/werr"
 )
@@ -17,7 +19,12 @@ import (
 //
 // Turns of one run may race (two workers, a duplicated wake); the version check in Commit
 // lets one win and the other fail with a retryable error (IsRetryable).
-func (e *Engine) Turn(ctx context.Context, runID string) (TurnResult, error) {
+func (e *Engine) Turn(ctx context.Context, runID string) (res TurnResult, err error) {
+	ctx, span := e.tracer.Start(ctx, "hookflow.turn", trace.WithAttributes(attrRunID.String(runID)))
+	defer func() {
+		span.SetAttributes(attrStatus.String(string(res.Status)))
+		endSpan(span, err)
+	}()
 	run, err := e.b.GetRun(ctx, runID)
 	if errors.Is(err, backend.ErrRunNotFound) {
 		return TurnResult{}, e.wrap(runID, fmt.Errorf("%w: %v", werr.ErrRunNotFound, err))
@@ -37,6 +44,7 @@ func (e *Engine) Turn(ctx context.Context, runID string) (TurnResult, error) {
 		e.cache.drop(runID)
 		return TurnResult{Status: run.Status}, nil
 	}
+	span.SetAttributes(attrWorkflow.String(run.Workflow))
 	x := e.cache.take(runID)
 	if x != nil && x.version != run.Version && !x.catchUp(ctx, run) {
 		x.discard()
@@ -54,7 +62,7 @@ func (e *Engine) Turn(ctx context.Context, runID string) (TurnResult, error) {
 		e.stats.replays.Add(1)
 	}
 	e.stats.turns.Add(1)
-	res, err := x.turn(ctx)
+	res, err = x.turn(ctx)
 	if err != nil {
 		if errors.Is(err, errStale) {
 			e.stats.conflicts.Add(1)
@@ -181,6 +189,7 @@ func (x *executor) live() (action, error) {
 	}
 	if len(x.inbox) > 0 && (t == nil || x.inbox[0].CreatedAt.Before(t.due)) {
 		item := x.inbox[0]
+		linkItem(x.turnCtx, item)
 		x.inbox[0] = backend.InboxItem{}
 		x.inbox = x.inbox[1:]
 		x.intake += len(item.Payload) + len(item.Body)

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"net/http"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/hookflow/hookflow/pkg/backend"
 	"github.com/hookflow/hookflow/pkg/webhook/verify"
 )
@@ -75,7 +77,14 @@ func (c *Client) FindWebhook(ctx context.Context, token, key string) (*WebhookTa
 // request does not fit one record with its headers. A request whose signature or handshake
 // verify token is refused is Unauthenticated, stores nothing and wakes nothing: it is only
 // counted on the token record (backend.Token.Rejections).
-func (t *WebhookTarget) Deliver(ctx context.Context, r WebhookRequest) (Delivery, error) {
+func (t *WebhookTarget) Deliver(ctx context.Context, r WebhookRequest) (d Delivery, err error) {
+	ctx, span := t.c.tracer.Start(ctx, "hookflow.webhook.deliver", trace.WithAttributes(
+		attrRunID.String(t.tok.RunID), attrHookID.String(t.tok.HookID)))
+	defer func() { endDelivery(span, d, err) }()
+	return t.deliver(ctx, r)
+}
+
+func (t *WebhookTarget) deliver(ctx context.Context, r WebhookRequest) (Delivery, error) {
 	d, err := t.check(ctx, r)
 	switch {
 	case err != nil:

@@ -112,6 +112,7 @@ func (w *Worker) release(runID string) (again bool) {
 }
 
 func (w *Worker) process(ctx context.Context, m backend.WakeMessage) {
+	ctx = backend.ContextWithTraceParent(ctx, m.TraceParent) // the turn joins the waker's trace
 	ok := true
 	for {
 		if err := w.e.Drive(ctx, m.RunID); err != nil {

@@ -10,6 +10,8 @@ import (
 	"errors"
 	"net/http"
 
+	"go.opentelemetry.io/otel/propagation"
+
 	"github.com/hookflow/hookflow/internal/engine"
 )
 
@@ -28,6 +30,9 @@ func Webhook(ctx context.Context, c *engine.Client, token string, r *http.Reques
 	if token == "" {
 		return status(http.StatusBadRequest), nil
 	}
+	// A sender that traces (a W3C traceparent header) makes the delivery, and the turn and
+	// steps after it, part of its trace.
+	ctx = propagation.TraceContext{}.Extract(ctx, propagation.HeaderCarrier(r.Header))
 	target, d, err := c.FindWebhook(ctx, token, r.Header.Get("Idempotency-Key"))
 	if err != nil {
 		return engine.Response{}, err

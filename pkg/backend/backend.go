@@ -112,7 +112,10 @@ type InboxItem struct {
 	Token      string
 	HookID     string
 	DeliveryID string
-	Payload    json.RawMessage
+	// TraceParent is the W3C trace context of the delivery that stored the item (see
+	// TraceParent), so that the turn that takes it can join or link that trace; empty: none.
+	TraceParent string
+	Payload     json.RawMessage
 	// Body is an opaque binary attachment of the payload (a webhook request's body), stored as
 	// bytes beside Payload rather than encoded inside it.
 	Body      []byte
@@ -351,6 +354,8 @@ const (
 // WakeMessage asks for a turn of one run.
 type WakeMessage struct {
 	RunID string
+	// TraceParent is the trace context of the Enqueue that sent it (see TraceParent).
+	TraceParent string
 	// Receipt identifies this delivery of the message for Ack; opaque.
 	Receipt string
 }
@@ -358,7 +363,8 @@ type WakeMessage struct {
 // Queue is the wake queue half of the seam. Delivery is at least once: a message that is
 // received and not acknowledged within the visibility timeout is delivered again.
 type Queue interface {
-	// Enqueue sends a wake message for runID, visible after delay (0: at once). Drivers may
+	// Enqueue sends a wake message for runID, visible after delay (0: at once), carrying the
+	// trace context of ctx (TraceParent) to the WakeMessage that Receive returns. Drivers may
 	// cap one message's delay (SQS: 15 minutes); the sweeper covers longer waits.
 	Enqueue(ctx context.Context, runID string, delay time.Duration) error
 	// Receive returns up to max visible messages, waiting up to wait for the first one. It

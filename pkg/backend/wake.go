@@ -17,39 +17,53 @@ import (
 // ErrBadWake reports a message body that is not a wake message; redelivering it never helps.
 var ErrBadWake = errors.New("backend: not a wake message")
 
-// wakeBody is the JSON of a wake message.
-type wakeBody struct {
-	RunID string `json:"runId"`
-	// NotBefore is the due time of a wake whose delay was longer than one message can hold.
-	NotBefore *time.Time `json:"notBefore,omitempty"`
+// Wake is what a wake message says.
+type Wake struct {
+	RunID string
+	// NotBefore is the time before which the run must not be woken, for a delay longer than
+	// the queue holds; zero: now.
+	NotBefore time.Time
+	// TraceParent is the W3C trace context of whatever queued the wake (a delivery), so that
+	// the turn it asks for joins that trace (see TraceParent); empty: none.
+	TraceParent string
 }
 
-// EncodeWake returns the body of a wake message for runID; a non-zero notBefore is the time
-// before which the run must not be woken (for a delay longer than the queue holds).
-func EncodeWake(runID string, notBefore time.Time) string {
-	body := wakeBody{RunID: runID}
-	if !notBefore.IsZero() {
-		at := notBefore.UTC()
+// wakeBody is the JSON of a wake message.
+type wakeBody struct {
+	RunID       string     `json:"runId"`
+	NotBefore   *time.Time `json:"notBefore,omitempty"`
+	TraceParent string     `json:"traceparent,omitempty"`
+}
+
+// EncodeWake returns the body of a wake message.
+func EncodeWake(w Wake) string {
+	body := wakeBody{RunID: w.RunID, TraceParent: w.TraceParent}
+	if !w.NotBefore.IsZero() {
+		at := w.NotBefore.UTC()
 		body.NotBefore = &at
 	}
-	raw, _ := json.Marshal(body) // a string and a time always encode
+	raw, _ := json.Marshal(body) // strings and a time always encode
 	return string(raw)
 }
 
-// DecodeWake reads a wake message body: the run to wake and the time before which it must
-// not be woken (zero: now). A body that is not one fails with ErrBadWake.
-func DecodeWake(body string) (runID string, notBefore time.Time, err error) {
+// DecodeWake reads a wake message body. A body that is not one fails with ErrBadWake; a
+// trace context that is not one is dropped (it only links traces).
+func DecodeWake(body string) (Wake, error) {
 	var w wakeBody
 	if err := json.Unmarshal([]byte(body), &w); err != nil {
-		return "", time.Time{}, fmt.Errorf("%w: %v", ErrBadWake, err)
+		return Wake{}, fmt.Errorf("%w: %v", ErrBadWake, err)
 	}
 	if w.RunID == "" {
-		return "", time.Time{}, fmt.Errorf("%w: no runId", ErrBadWake)
+		return Wake{}, fmt.Errorf("%w: no runId", ErrBadWake)
 	}
+	out := Wake{RunID: w.RunID}
 	if w.NotBefore != nil {
-		notBefore = *w.NotBefore
+		out.NotBefore = *w.NotBefore
 	}
-	return w.RunID, notBefore, nil
+	if validTraceParent(w.TraceParent) {
+		out.TraceParent = w.TraceParent
+	}
+	return out, nil
 }
 
 // SendOnEarly sends a wake whose time is a second or more away (its delay was longer than

@@ -17,20 +17,24 @@ func (c fixedClock) Now() time.Time { return c.now }
 
 func TestWakeBodies(t *testing.T) {
 	t.Parallel()
-	id, nb, err := backend.DecodeWake(`{"runId":"r1"}`)
+	w, err := backend.DecodeWake(`{"runId":"r1"}`)
 	require.NoError(t, err)
-	require.Equal(t, "r1", id)
-	require.True(t, nb.IsZero())
-	require.JSONEq(t, `{"runId":"r1"}`, backend.EncodeWake("r1", time.Time{}))
+	require.Equal(t, backend.Wake{RunID: "r1"}, w)
+	require.JSONEq(t, `{"runId":"r1"}`, backend.EncodeWake(backend.Wake{RunID: "r1"}))
 
 	at := time.Date(2026, 5, 1, 12, 0, 0, 0, time.FixedZone("x", 3600))
-	id, nb, err = backend.DecodeWake(backend.EncodeWake("r2", at))
+	const tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+	w, err = backend.DecodeWake(backend.EncodeWake(backend.Wake{RunID: "r2", NotBefore: at, TraceParent: tp}))
 	require.NoError(t, err)
-	require.Equal(t, "r2", id)
-	require.True(t, nb.Equal(at))
+	require.Equal(t, "r2", w.RunID)
+	require.True(t, w.NotBefore.Equal(at))
+	require.Equal(t, tp, w.TraceParent, "the trace context travels with the wake")
+	w, err = backend.DecodeWake(`{"runId":"r3","traceparent":"not-a-trace"}`)
+	require.NoError(t, err, "a bad trace context does not lose the wake")
+	require.Empty(t, w.TraceParent)
 
 	for _, bad := range []string{``, `{}`, `{"runId":""}`, `[1]`, `{"runId":5}`, `{"runId":"r","notBefore":"soon"}`} {
-		_, _, err := backend.DecodeWake(bad)
+		_, err := backend.DecodeWake(bad)
 		require.ErrorIs(t, err, backend.ErrBadWake, bad)
 	}
 }

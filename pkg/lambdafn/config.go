@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/hookflow/hookflow/pkg/webhook/verify"
 	"github.com/hookflow/hookflow/pkg/workflow"
 )
@@ -49,6 +51,9 @@ type Config struct {
 	// it, the runner checks at CreateWebhook that each secret resolves. Not read from the
 	// environment: MustSetup makes it (see Secrets); nil: the process environment only.
 	Secrets verify.SecretResolver `json:"-"`
+	// TracerProvider makes the runner's spans (turns and steps); nil: the global provider,
+	// which a main that installs an OpenTelemetry SDK sets. Not read from the environment.
+	TracerProvider trace.TracerProvider `json:"-"`
 }
 
 // ConfigFromEnv reads and validates the configuration. Every problem is reported at once, by

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
@@ -96,7 +95,7 @@ func TestRunnerForwardsWakesToThePinnedVersion(t *testing.T) {
 
 	_, err = c.ResumeHook(ctx, "greet", "ada")
 	require.NoError(t, err)
-	resp := v2.HandleSQS(ctx, events.SQSEvent{Records: []events.SQSMessage{{MessageId: "m1", Body: backend.EncodeWake("old", time.Time{})}}})
+	resp := v2.HandleSQS(ctx, events.SQSEvent{Records: []events.SQSMessage{{MessageId: "m1", Body: backend.EncodeWake(backend.Wake{RunID: "old"})}}})
 	require.Empty(t, resp.BatchItemFailures)
 	require.Len(t, svc.calls, 1, "version 2 forwarded the wake")
 	call := svc.calls[0]

@@ -42,7 +42,7 @@ func NewRunner(b backend.Backend, reg *workflow.Registry, cfg Config, log *slog.
 		w: workflow.NewWorker(b, reg, workflow.WorkerOptions{
 			Concurrency: 1, BaseURL: cfg.BaseURL, Logger: log,
 			CodeVersion: cfg.codeVersion(), Forward: forwarder(cfg.Invoker, cfg.FunctionName),
-			Secrets: cfg.Secrets,
+			Secrets: cfg.Secrets, TracerProvider: cfg.TracerProvider,
 		}),
 		b: b, clock: backend.ClockOf(b), grace: cfg.SweepGrace, log: log,
 		margin: 3 * time.Second,
@@ -116,13 +116,15 @@ func (r *Runner) HandleSQS(ctx context.Context, ev events.SQSEvent) events.SQSEv
 	}
 	var order []string // runs in the order of their first wake
 	byRun := map[string][]events.SQSMessage{}
+	traces := map[string]string{} // run -> the trace context of its first wake that has one
 	for _, m := range ev.Records {
-		runID, notBefore, err := backend.DecodeWake(m.Body)
+		w, err := backend.DecodeWake(m.Body)
+		runID, notBefore := w.RunID, w.NotBefore
 		if err != nil {
 			r.log.Error("runner: dropping a malformed wake message", "message_id", m.MessageId, "error", err)
 			continue
 		}
-		if early, err := r.sendOnEarly(ctx, runID, notBefore); err != nil {
+		if early, err := r.sendOnEarly(backend.ContextWithTraceParent(ctx, w.TraceParent), runID, notBefore); err != nil {
 			r.log.Error("runner: re-delaying a wake", "run_id", runID, "error", err)
 			fail(m)
 			continue
@@ -133,6 +135,9 @@ func (r *Runner) HandleSQS(ctx context.Context, ev events.SQSEvent) events.SQSEv
 			order = append(order, runID)
 		}
 		byRun[runID] = append(byRun[runID], m)
+		if traces[runID] == "" {
+			traces[runID] = w.TraceParent
+		}
 	}
 	// Runs are independent: a hot run held for a long drain must not keep the batch's other
 	// runs waiting, so up to batchRuns of them are handled at once.
@@ -155,7 +160,9 @@ func (r *Runner) HandleSQS(ctx context.Context, ev events.SQSEvent) events.SQSEv
 		}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			if err := r.w.RunTurn(ctx, runID); err != nil {
+			// The turn joins the trace of the delivery that woke the run (see pkg/backend
+			// trace.go); the other wakes' deliveries are linked from their inbox items.
+			if err := r.w.RunTurn(backend.ContextWithTraceParent(ctx, traces[runID]), runID); err != nil {
 				r.log.Error("runner: turn failed", "run_id", runID, "error", err)
 				mu.Lock()
 				fail(byRun[runID]...)

@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/hookflow/hookflow/internal/engine"
 	"github.com/hookflow/hookflow/pkg/backend"
 	"github.com/hookflow/hookflow/pkg/webhook/verify"
@@ -35,6 +37,11 @@ type ClientOptions struct {
 	// needs lambda:InvokeFunction rather than access to the table and queue. The payload is
 	// still checked for size and serializability here; the resume function validates it.
 	Resumer Resumer
+	// TracerProvider makes the spans of deliveries (a webhook request, a hook resume), which
+	// the turns and steps they wake join across processes (see WorkerOptions.TracerProvider);
+	// default the global provider (otel.GetTracerProvider), a no-op until the application
+	// installs one.
+	TracerProvider trace.TracerProvider
 }
 
 // Resumer delivers a hook payload on a Client's behalf, with the same outcomes as the direct
@@ -68,7 +75,7 @@ func NewClient(b Backend, opts ClientOptions) *Client {
 		}
 	}
 	if b != nil {
-		e, err := engine.NewClient(b, engine.ClientOptions{MaxPayloadBytes: opts.MaxPayloadBytes, Secrets: opts.Secrets})
+		e, err := engine.NewClient(b, engine.ClientOptions{MaxPayloadBytes: opts.MaxPayloadBytes, Secrets: opts.Secrets, TracerProvider: opts.TracerProvider})
 		errs = append(errs, err)
 		c.e = e
 	}

@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/hookflow/hookflow/internal/engine"
 	"github.com/hookflow/hookflow/pkg/backend"
 	"github.com/hookflow/hookflow/pkg/webhook/verify"
@@ -64,6 +66,11 @@ type WorkerOptions struct {
 	// run is retried with backoff until the secret is there. Default verify.EnvResolver, the
 	// process environment; give it what the webhook route's ClientOptions.Secrets gets.
 	Secrets verify.SecretResolver
+	// TracerProvider makes the spans of turns ("hookflow.turn") and step attempts
+	// ("hookflow.step"); a turn woken by a delivery joins the delivery's trace, even when the
+	// delivery was made by another process. Default the global provider
+	// (otel.GetTracerProvider), a no-op until the application installs one.
+	TracerProvider trace.TracerProvider
 }
 
 // WorkerStats counts what a worker did since it was made.
@@ -119,7 +126,7 @@ func NewWorker(b Backend, r *Registry, opts WorkerOptions) *Worker {
 		Clock: backend.ClockOf(b), Logger: opts.Logger, CacheSize: opts.CacheSize, BaseURL: opts.BaseURL,
 		StuckAfter: opts.StuckAfter, RetryBase: opts.RetryBase,
 		CheckpointEvery: opts.CheckpointEvery, LeaseTTL: opts.LeaseTTL, MaxHold: opts.MaxHold,
-		CodeVersion: opts.CodeVersion, Forward: opts.Forward, Secrets: opts.Secrets,
+		CodeVersion: opts.CodeVersion, Forward: opts.Forward, Secrets: opts.Secrets, TracerProvider: opts.TracerProvider,
 	})
 	return &Worker{
 		reg: r,

@@ -73,9 +73,9 @@ func testDuplicatedWakes(t *testing.T, s *stack) {
 	// environments at once, then redelivered in a batch that holds it twice.
 	body, err := json.Marshal(map[string]string{"runId": run.ID()})
 	require.NoError(t, err)
-	id, _, err := hfaws.DecodeWake(string(body))
+	w, err := hfaws.DecodeWake(string(body))
 	require.NoError(t, err)
-	require.Equal(t, run.ID(), id, "the wake body is the driver's")
+	require.Equal(t, run.ID(), w.RunID, "the wake body is the driver's")
 	msg := events.SQSMessage{
 		MessageId: "5fea7756-0ea4-451a-a703-a558b933e274", ReceiptHandle: "AQEB-duplicate",
 		Body: string(body), EventSource: "aws:sqs", AWSRegion: s.env.Region,

@@ -42,8 +42,9 @@ const (
 	attrDeliveryID    = "deliveryId"
 	attrPayload       = "payload"
 	attrDeliveries    = "deliveries"
-	attrRejections    = "rejections" // token: deliveries refused before storage (N)
-	attrRejectedAt    = "rejectedAt" // token: when the last refusal was counted (S)
+	attrTraceParent   = "traceparent" // inbox: the delivery's W3C trace context (S)
+	attrRejections    = "rejections"  // token: deliveries refused before storage (N)
+	attrRejectedAt    = "rejectedAt"  // token: when the last refusal was counted (S)
 	attrExpiresAt     = "expiresAt"
 	attrKey           = "key"
 	attrBody          = "body"        // event, inbox: the binary attachment (B)
@@ -345,6 +346,7 @@ func encodeInbox(it backend.InboxItem) (item, error) {
 	putStr(m, attrToken, it.Token)
 	putStr(m, attrHookID, it.HookID)
 	putStr(m, attrDeliveryID, it.DeliveryID)
+	putStr(m, attrTraceParent, it.TraceParent)
 	if err := putJSON(m, attrPayload, it.Payload); err != nil {
 		return nil, fmt.Errorf("inbox item: %w", err)
 	}
@@ -356,15 +358,16 @@ func encodeInbox(it backend.InboxItem) (item, error) {
 func decodeInbox(m item) (backend.InboxItem, error) {
 	d := decoder{m: m}
 	it := backend.InboxItem{
-		ID:         getStr(m, attrID),
-		RunID:      getStr(m, attrRunID),
-		Kind:       getStr(m, attrKind),
-		Token:      getStr(m, attrToken),
-		HookID:     getStr(m, attrHookID),
-		DeliveryID: getStr(m, attrDeliveryID),
-		Payload:    getJSON(m, attrPayload),
-		Body:       getBytes(m, attrBody),
-		CreatedAt:  d.time(attrCreatedAt),
+		ID:          getStr(m, attrID),
+		RunID:       getStr(m, attrRunID),
+		Kind:        getStr(m, attrKind),
+		Token:       getStr(m, attrToken),
+		HookID:      getStr(m, attrHookID),
+		DeliveryID:  getStr(m, attrDeliveryID),
+		TraceParent: getStr(m, attrTraceParent),
+		Payload:     getJSON(m, attrPayload),
+		Body:        getBytes(m, attrBody),
+		CreatedAt:   d.time(attrCreatedAt),
 	}
 	if d.err != nil {
 		return backend.InboxItem{}, fmt.Errorf("inbox item %s %s: %w", getStr(m, AttrPK), getStr(m, AttrSK), d.err)

@@ -226,7 +226,7 @@ func (b *Backend) ListInbox(ctx context.Context, runID string, limit int) ([]bac
 	}
 	var e expr
 	keyCond := e.n(AttrPK) + " = " + e.v(str(runPK(runID))) + " AND " + e.n(AttrSK) + " >= " + e.v(str(prefixInbox))
-	proj := e.projection(AttrSK, attrRecord, attrID, attrRunID, attrKind, attrToken, attrHookID, attrDeliveryID,
+	proj := e.projection(AttrSK, attrRecord, attrID, attrRunID, attrKind, attrToken, attrHookID, attrDeliveryID, attrTraceParent,
 		attrPayload, attrBody, attrCreatedAt, attrInboxDone)
 	in := &dynamodb.QueryInput{
 		TableName:                 &b.opts.Table,

@@ -124,10 +124,10 @@ func TestUpdateExpression(t *testing.T) {
 func TestDecodeWakeReadsEncodeWake(t *testing.T) {
 	t.Parallel()
 	at := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
-	id, nb, err := DecodeWake(backend.EncodeWake("r2", at))
+	w, err := DecodeWake(backend.EncodeWake(backend.Wake{RunID: "r2", NotBefore: at}))
 	require.NoError(t, err)
-	require.Equal(t, "r2", id)
-	require.True(t, nb.Equal(at))
-	_, _, err = DecodeWake(`{"runId":""}`)
+	require.Equal(t, "r2", w.RunID)
+	require.True(t, w.NotBefore.Equal(at))
+	_, err = DecodeWake(`{"runId":""}`)
 	require.ErrorIs(t, err, backend.ErrBadWake)
 }

@@ -41,7 +41,8 @@ func (b *Backend) Enqueue(ctx context.Context, runID string, delay time.Duration
 	if delay > MaxDelay {
 		notBefore = b.opts.Clock.Now().Add(delay)
 	}
-	if err := b.send(ctx, backend.EncodeWake(runID, notBefore), delay); err != nil {
+	w := backend.Wake{RunID: runID, NotBefore: notBefore, TraceParent: backend.TraceParent(ctx)}
+	if err := b.send(ctx, backend.EncodeWake(w), delay); err != nil {
 		return fmt.Errorf("aws: enqueue run %q: %w", runID, err)
 	}
 	return nil
@@ -114,12 +115,13 @@ func (b *Backend) wakeMessages(ctx context.Context, in []types.Message) []backen
 		if m.Body == nil || m.ReceiptHandle == nil {
 			continue
 		}
-		runID, notBefore, err := backend.DecodeWake(*m.Body)
+		w, err := backend.DecodeWake(*m.Body)
 		if err != nil {
 			continue
 		}
-		msg := backend.WakeMessage{RunID: runID, Receipt: *m.ReceiptHandle}
-		if sent, _ := backend.SendOnEarly(ctx, b, b.opts.Clock, runID, notBefore); sent {
+		msg := backend.WakeMessage{RunID: w.RunID, TraceParent: w.TraceParent, Receipt: *m.ReceiptHandle}
+		traced := backend.ContextWithTraceParent(ctx, w.TraceParent)
+		if sent, _ := backend.SendOnEarly(traced, b, b.opts.Clock, w.RunID, w.NotBefore); sent {
 			_ = b.Ack(ctx, msg)
 			continue
 		}
@@ -176,6 +178,6 @@ func staleReceipt(f types.BatchResultErrorEntry) bool {
 // DecodeWake reads the body of a wake message (backend.DecodeWake: the driver writes its
 // messages with backend.EncodeWake): the run to wake, and for a delay SQS could not hold (over
 // MaxDelay) the time before which the run must not be woken (zero otherwise).
-func DecodeWake(body string) (runID string, notBefore time.Time, err error) {
+func DecodeWake(body string) (backend.Wake, error) {
 	return backend.DecodeWake(body)
 }

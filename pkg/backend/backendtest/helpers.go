@@ -175,6 +175,7 @@ func requireItem(t *testing.T, want, got backend.InboxItem, what string) {
 	require.Equalf(t, want.Token, got.Token, "%s: Token", what)
 	require.Equalf(t, want.HookID, got.HookID, "%s: HookID", what)
 	require.Equalf(t, want.DeliveryID, got.DeliveryID, "%s: DeliveryID", what)
+	require.Equalf(t, want.TraceParent, got.TraceParent, "%s: TraceParent", what)
 	requireJSON(t, want.Payload, got.Payload, what+": Payload")
 	requireBytes(t, want.Body, got.Body, what+": Body")
 	requireTime(t, want.CreatedAt, got.CreatedAt, what+": CreatedAt")
@@ -413,12 +414,14 @@ func setupHook(t *testing.T, b backend.Backend) (backend.Run, backend.Token) {
 // hookItem returns an inbox item for a payload sent to tok (ID left for PutInbox to assign).
 func hookItem(tok backend.Token, at time.Time, payload string) backend.InboxItem {
 	return backend.InboxItem{
-		RunID:     tok.RunID,
-		Kind:      backend.InboxHook,
-		Token:     tok.Token,
-		HookID:    tok.HookID,
-		Payload:   json.RawMessage(payload),
-		CreatedAt: at,
+		RunID:  tok.RunID,
+		Kind:   backend.InboxHook,
+		Token:  tok.Token,
+		HookID: tok.HookID,
+		// Drivers store the trace context as it is given: it need not be a valid one.
+		TraceParent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+		Payload:     json.RawMessage(payload),
+		CreatedAt:   at,
 	}
 }
 

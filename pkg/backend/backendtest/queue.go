@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/hookflow/hookflow/pkg/backend"
 )
@@ -19,6 +20,7 @@ import (
 func queueTests() []subtest {
 	return []subtest{
 		{"EnqueueReceive", testQueueEnqueueReceive},
+		{"TraceContext", testQueueTraceContext},
 		{"Ack", testQueueAck},
 		{"AckTwice", testQueueAckTwice},
 		{"Redelivery", testQueueRedelivery},
@@ -77,6 +79,27 @@ func testQueueEnqueueReceive(t *testing.T, b backend.Backend) {
 	msgs := receiveOwn(t, b, set(runID), 1, 10, 5*time.Second)
 	require.Len(t, msgs, 1, "message not received within 5s")
 	require.Equal(t, runID, msgs[0].RunID)
+	require.NoError(t, b.Ack(t.Context(), msgs...))
+}
+
+// A message carries the trace context of the Enqueue to the receiver; one sent without a span
+// carries none.
+func testQueueTraceContext(t *testing.T, b backend.Backend) {
+	sc := trace.NewSpanContext(trace.SpanContextConfig{
+		TraceID:    trace.TraceID{0x4b, 0xf9, 0x2f, 0x35, 0x77, 0xb3, 0x4d, 0xa6, 0xa3, 0xce, 0x92, 0x9d, 0x0e, 0x0e, 0x47, 0x36},
+		SpanID:     trace.SpanID{0x00, 0xf0, 0x67, 0xaa, 0x0b, 0xa9, 0x02, 0xb7},
+		TraceFlags: trace.FlagsSampled,
+	})
+	traced, plain := uid(t, "run"), uid(t, "run")
+	require.NoError(t, b.Enqueue(trace.ContextWithSpanContext(t.Context(), sc), traced, 0))
+	require.NoError(t, b.Enqueue(t.Context(), plain, 0))
+	msgs := receiveOwn(t, b, set(traced, plain), 2, 10, 5*time.Second)
+	require.Len(t, msgs, 2, "messages not received within 5s")
+	got := map[string]string{}
+	for _, m := range msgs {
+		got[m.RunID] = m.TraceParent
+	}
+	require.Equal(t, map[string]string{traced: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", plain: ""}, got)
 	require.NoError(t, b.Ack(t.Context(), msgs...))
 }
 

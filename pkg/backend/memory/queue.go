@@ -20,6 +20,7 @@ const pollInterval = 5 * time.Millisecond
 type message struct {
 	id        uint64
 	runID     string
+	trace     string    // the traceparent of the Enqueue
 	visibleAt time.Time // per the clock
 	receipt   string    // of the latest delivery; "" before the first
 	received  uint64    // deliveries so far
@@ -171,7 +172,7 @@ func (q *queue) take(n int, now time.Time, visibility time.Duration) []backend.W
 		m.visibleAt = now.Add(visibility)
 		q.receipts[m.receipt] = m
 		heap.Push(&q.heap, m)
-		out[i] = backend.WakeMessage{RunID: m.runID, Receipt: m.receipt}
+		out[i] = backend.WakeMessage{RunID: m.runID, TraceParent: m.trace, Receipt: m.receipt}
 	}
 	return out
 }
@@ -195,6 +196,7 @@ func (b *Backend) Enqueue(ctx context.Context, runID string, delay time.Duration
 	heap.Push(&b.q.heap, &message{
 		id:        b.q.nextID,
 		runID:     runID,
+		trace:     backend.TraceParent(ctx),
 		visibleAt: b.clock.Now().Add(max(delay, 0)),
 	})
 	b.q.notify()

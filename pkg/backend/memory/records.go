@@ -77,6 +77,7 @@ type itemRecord struct {
 	Token      string    `json:"token,omitempty"`
 	HookID     string    `json:"hookId,omitempty"`
 	DeliveryID string    `json:"deliveryId,omitempty"`
+	Trace      string    `json:"traceparent,omitempty"`
 	Payload    []byte    `json:"payload"`
 	Body       []byte    `json:"body,omitempty"`
 	CreatedAt  time.Time `json:"createdAt"`
@@ -85,14 +86,14 @@ type itemRecord struct {
 func newItemRecord(it backend.InboxItem) itemRecord {
 	return itemRecord{
 		ID: it.ID, RunID: it.RunID, Kind: it.Kind, Token: it.Token, HookID: it.HookID,
-		DeliveryID: it.DeliveryID, Payload: it.Payload, Body: it.Body, CreatedAt: it.CreatedAt,
+		DeliveryID: it.DeliveryID, Trace: it.TraceParent, Payload: it.Payload, Body: it.Body, CreatedAt: it.CreatedAt,
 	}
 }
 
 func (it itemRecord) item() backend.InboxItem {
 	return backend.InboxItem{
 		ID: it.ID, RunID: it.RunID, Kind: it.Kind, Token: it.Token, HookID: it.HookID,
-		DeliveryID: it.DeliveryID, Payload: raw(it.Payload), Body: it.Body, CreatedAt: it.CreatedAt,
+		DeliveryID: it.DeliveryID, TraceParent: it.Trace, Payload: raw(it.Payload), Body: it.Body, CreatedAt: it.CreatedAt,
 	}
 }
 

@@ -120,6 +120,7 @@ func itemSize(it backend.InboxItem) int {
 	s.str("token", it.Token)
 	s.str("hookId", it.HookID)
 	s.str("deliveryId", it.DeliveryID)
+	s.str("traceparent", it.TraceParent)
 	s.json("payload", it.Payload)
 	s.bytes("body", it.Body)
 	s.time("createdAt", it.CreatedAt)
