@@ -7,7 +7,7 @@ RACE ?= $(if $(filter 1,$(shell $(GO) env CGO_ENABLED 2>/dev/null)),-race,)
 TEST_TIMEOUT ?= 10m
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test test-unit test-localstack stress bench lint build tidy
+.PHONY: help demo browser test test-unit test-localstack stress bench lint build tidy
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*?## "} /^[a-zA-Z_-]+:.*?## / {printf "  %-18s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -15,12 +15,33 @@ help: ## Show this help
 demo: ## Run an order, a webhook and a hook end to end on the embedded backend (~3 s)
 	$(GO) run ./examples/demo
 
-test: ## Vet and run every test, integration tests included, on a local AWS endpoint (what CI runs)
+# The names Chromium goes by on PATH, as the inspector's browser test (pkg/inspector) looks
+# for them.
+BROWSERS := chromium chromium-browser google-chrome
+
+browser: ## Make sure Chromium is on PATH for the inspector's browser test (installs it with apt-get when it can)
+	@for b in $(BROWSERS); do \
+		if command -v $$b >/dev/null 2>&1; then echo "make browser: $$(command -v $$b)"; exit 0; fi; \
+	done; \
+	if ! command -v apt-get >/dev/null 2>&1; then \
+		echo "make browser: Chromium is missing and there is no apt-get to install it: install the package chromium (dnf install chromium, brew install --cask chromium, ...) so that one of '$(BROWSERS)' is on PATH"; exit 1; \
+	fi; \
+	if [ "$$(id -u)" = 0 ]; then sudo=; \
+	elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo=sudo; \
+	else echo "make browser: Chromium is missing; as root, run: apt-get update && apt-get install -y chromium"; exit 1; fi; \
+	echo "make browser: installing Chromium: apt-get update && apt-get install -y chromium"; \
+	$$sudo apt-get update -q && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium || exit 1; \
+	for b in $(BROWSERS); do \
+		if command -v $$b >/dev/null 2>&1; then echo "make browser: $$(command -v $$b)"; exit 0; fi; \
+	done; \
+	echo "make browser: apt-get installed chromium, but none of '$(BROWSERS)' is on PATH"; exit 1
+
+test: browser ## Vet and run every test, integration and browser tests included, on a local AWS endpoint (what CI runs)
 	$(GO) vet ./...
 	$(if $(RACE),,@echo "make test: cgo is unavailable, running the tests without -race")
 	./localstack/start-moto.sh
 	@status=0; \
-	HOOKFLOW_REQUIRE_AWS=1 AWS_ENDPOINT_URL="$${AWS_ENDPOINT_URL:-http://localhost:4566}" \
+	HOOKFLOW_REQUIRE_BROWSER=1 HOOKFLOW_REQUIRE_AWS=1 AWS_ENDPOINT_URL="$${AWS_ENDPOINT_URL:-http://localhost:4566}" \
 		$(GO) test $(RACE) -count=1 -timeout $(TEST_TIMEOUT) ./... || status=$$?; \
 	./localstack/stop-moto.sh; \
 	exit $$status
