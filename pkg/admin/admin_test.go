@@ -145,6 +145,7 @@ func TestStartResumeAndRead(t *testing.T) {
 
 		info := waitStatus(t, api, id, workflow.StatusCompleted)
 		require.JSONEq(t, "true", string(info.Output))
+		require.JSONEq(t, `"doc-1"`, string(info.Input), "the run's input, as started")
 		evs, err := api.ListEvents(ctx, id)
 		require.NoError(t, err)
 		require.Equal(t, "run_completed", evs[len(evs)-1].Type)

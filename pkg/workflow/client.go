@@ -203,6 +203,7 @@ type RunInfo struct {
 	ID        string          `json:"id"`
 	Workflow  string          `json:"workflow"`
 	Status    RunStatus       `json:"status"`
+	Input     json.RawMessage `json:"input,omitempty"`  // the run's input, as started
 	Output    json.RawMessage `json:"output,omitempty"` // set when completed
 	Error     string          `json:"error,omitempty"`  // set when failed (or cancelled)
 	CreatedAt time.Time       `json:"createdAt"`
@@ -232,7 +233,7 @@ func (c *Client) GetRun(ctx context.Context, runID string) (RunInfo, error) {
 // runInfo is what RunInfo shows of a run record.
 func runInfo(run backend.Run) RunInfo {
 	info := RunInfo{
-		ID: run.ID, Workflow: run.Workflow, Status: RunStatus(run.Status), Output: run.Output,
+		ID: run.ID, Workflow: run.Workflow, Status: RunStatus(run.Status), Input: run.Input, Output: run.Output,
 		CreatedAt: run.CreatedAt, UpdatedAt: run.UpdatedAt, Failures: run.Failures, LastError: run.LastError,
 		CodeVersion: run.CodeVersion,
 	}
