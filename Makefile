@@ -76,9 +76,9 @@ lint: ## Check formatting, vet, and run golangci-lint when it is installed
 	else echo "golangci-lint not installed; skipped"; fi
 
 LAMBDA_ARCH ?= arm64
-LAMBDAS := webhook runner resume
+LAMBDAS := webhook runner resume admin
 
-build: ## Build the three Lambda functions (build/lambda/<fn>/bootstrap, linux/$(LAMBDA_ARCH))
+build: ## Build the four Lambda functions (build/lambda/<fn>/bootstrap, linux/$(LAMBDA_ARCH))
 	@for fn in $(LAMBDAS); do \
 		echo "building build/lambda/$$fn/bootstrap (linux/$(LAMBDA_ARCH))"; \
 		GOOS=linux GOARCH=$(LAMBDA_ARCH) CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath \

@@ -24,7 +24,7 @@ const accessLogFormat = `{"requestId":"$context.requestId","time":"$context.requ
 // stage is defined here rather than by the API so that it can have both.
 func newAPI(scope constructs.Construct, p Props) (awsapigatewayv2.HttpApi, awsapigatewayv2.HttpStage) {
 	api := awsapigatewayv2.NewHttpApi(scope, jsii.String("Api"), &awsapigatewayv2.HttpApiProps{
-		Description:        jsii.String("hookflow: webhooks (public) and resume (IAM)"),
+		Description:        jsii.String("hookflow: webhooks (public), resume and the operations API (IAM)"),
 		CreateDefaultStage: jsii.Bool(false),
 	})
 	logs := newLogGroup(scope, "ApiAccessLogs", p)
@@ -61,8 +61,8 @@ func (a *accessLogs) Format() awsapigateway.AccessLogFormat              { retur
 // TestNoDependencyCycle checks the template.
 func baseURL(api awsapigatewayv2.HttpApi) *string { return api.ApiEndpoint() }
 
-// addRoutes adds the public webhook route and the IAM-authorized resume route.
-func (h *Hookflow) addRoutes() (webhook, resume awsapigatewayv2.HttpRoute) {
+// addRoutes adds the public webhook route, and the IAM-authorized resume and admin routes.
+func (h *Hookflow) addRoutes() (webhook, resume, admin awsapigatewayv2.HttpRoute) {
 	integration := func(id string, fn awslambda.IFunction) awsapigatewayv2.HttpRouteIntegration {
 		return awsapigatewayv2integrations.NewHttpLambdaIntegration(jsii.String(id), fn,
 			&awsapigatewayv2integrations.HttpLambdaIntegrationProps{
@@ -82,5 +82,13 @@ func (h *Hookflow) addRoutes() (webhook, resume awsapigatewayv2.HttpRoute) {
 		Integration: integration("ResumeIntegration", h.ResumeFunction),
 		Authorizer:  awsapigatewayv2authorizers.NewHttpIamAuthorizer(),
 	}))[0]
-	return webhook, resume
+	// The operations API can start, resume and cancel any run (pkg/admin authenticates
+	// nobody): IAM authorizes every call, whatever its method and path.
+	admin = (*h.API.AddRoutes(&awsapigatewayv2.AddRoutesOptions{
+		Path:        jsii.String(adminPath + "/{proxy+}"),
+		Methods:     &[]awsapigatewayv2.HttpMethod{awsapigatewayv2.HttpMethod_ANY},
+		Integration: integration("AdminIntegration", h.AdminFunction),
+		Authorizer:  awsapigatewayv2authorizers.NewHttpIamAuthorizer(),
+	}))[0]
+	return webhook, resume, admin
 }

@@ -15,9 +15,10 @@ import (
 )
 
 // TestCustomProps synthesizes a throwaway development stack: every knob away from its
-// default, a runner built elsewhere, and a caller granted the right to resume.
+// default, a runner built elsewhere, a caller granted the right to resume, and an operator
+// granted the operations API.
 func TestCustomProps(t *testing.T) {
-	var caller awsiam.Role
+	var caller, operator awsiam.Role
 	s := synth(t, map[string]any{}, &StackProps{
 		AlarmTopicArn: "arn:aws:sns:eu-west-1:123456789012:ops",
 		Hookflow: Props{
@@ -29,6 +30,8 @@ func TestCustomProps(t *testing.T) {
 			MaxReceiveCount:    3,
 			RunnerTimeout:      5 * time.Minute,
 			RunnerMemoryMiB:    1024,
+			AdminTimeout:       20 * time.Second,
+			AdminMemoryMiB:     512,
 			BatchSize:          5,
 			MaxConcurrency:     50,
 			SweepEvery:         5 * time.Minute,
@@ -45,6 +48,10 @@ func TestCustomProps(t *testing.T) {
 			AssumedBy: awsiam.NewAccountRootPrincipal(),
 		})
 		stack.Hookflow.GrantResume(caller)
+		operator = awsiam.NewRole(stack.Hookflow, jsii.String("Operator"), &awsiam.RoleProps{
+			AssumedBy: awsiam.NewAccountRootPrincipal(),
+		})
+		stack.Hookflow.GrantAdmin(operator)
 	})
 	h, tmpl, cfn := s.stack.Hookflow, s.tmpl, s.cfn
 
@@ -84,6 +91,13 @@ func TestCustomProps(t *testing.T) {
 	require.Equal(t, "45s", env["HOOKFLOW_SWEEP_GRACE"])
 	require.Equal(t, "100000", env["HOOKFLOW_MAX_PAYLOAD_BYTES"])
 	require.Equal(t, "debug", env["HOOKFLOW_LOG_LEVEL"])
+	admin := cfn.Resources[s.logicalID(h.AdminFunction)].Properties
+	require.Equal(t, float64(20), admin["Timeout"])
+	require.Equal(t, float64(512), admin["MemorySize"])
+	adminEnv := admin["Environment"].(map[string]any)["Variables"].(map[string]any)
+	require.Equal(t, "100000", adminEnv["HOOKFLOW_MAX_PAYLOAD_BYTES"])
+	require.Equal(t, "debug", adminEnv["HOOKFLOW_LOG_LEVEL"])
+	require.Nil(t, adminEnv["HOOKFLOW_SWEEP_GRACE"], "the runner's alone")
 	webhookEnv := cfn.Resources[s.logicalID(h.WebhookFunction)].Properties["Environment"].(map[string]any)["Variables"].(map[string]any)
 	require.Nil(t, webhookEnv["HOOKFLOW_SWEEP_GRACE"], "the runner's alone")
 	require.Equal(t, "100000", webhookEnv["HOOKFLOW_MAX_PAYLOAD_BYTES"])
@@ -103,15 +117,17 @@ func TestCustomProps(t *testing.T) {
 	})
 
 	// GrantResume: invoke the resume function, and call the resume route, nothing else.
-	callerID := s.logicalID(caller)
-	var statementsOfCaller []map[string]any
-	for _, p := range cfn.ofType("AWS::IAM::Policy") {
-		if canon(p.Properties["Roles"]) == canon([]any{ref(callerID)}) {
-			statementsOfCaller = append(statementsOfCaller, statements(p)...)
+	statementsOf := func(role awsiam.Role) []map[string]any {
+		var out []map[string]any
+		for _, p := range cfn.ofType("AWS::IAM::Policy") {
+			if canon(p.Properties["Roles"]) == canon([]any{ref(s.logicalID(role))}) {
+				out = append(out, statements(p)...)
+			}
 		}
+		return out
 	}
 	var actions []string
-	for _, st := range statementsOfCaller {
+	for _, st := range statementsOf(caller) {
 		actions = append(actions, strList(st["Action"])...)
 		if canon(st["Action"]) == `"execute-api:Invoke"` {
 			require.Contains(t, canon(st["Resource"]), `/*/POST/.well-known/workflow/v1/resume`)
@@ -119,6 +135,15 @@ func TestCustomProps(t *testing.T) {
 		}
 	}
 	require.ElementsMatch(t, []string{"lambda:InvokeFunction", "execute-api:Invoke"}, actions)
+
+	// GrantAdmin: call the admin route, any method and any path under it, nothing else.
+	opStatements := statementsOf(operator)
+	require.Len(t, opStatements, 1)
+	require.Equal(t, "execute-api:Invoke", opStatements[0]["Action"])
+	opResource := canon(opStatements[0]["Resource"])
+	require.Contains(t, opResource, `/*/*/.well-known/workflow/v1/admin/*"`)
+	require.Contains(t, opResource, `"`+s.logicalID(h.API)+`"`)
+	require.NotContains(t, opResource, "resume")
 	require.Empty(t, findCycle(cfn))
 }
 

@@ -16,7 +16,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 )
 
-// fnSpec is what differs between the three functions.
+// fnSpec is what differs between the functions.
 type fnSpec struct {
 	id          string // construct ID
 	dir         string // directory under Props.CodeDir
@@ -35,8 +35,8 @@ type fnSpec struct {
 	versions bool
 }
 
-// newFunctions defines the webhook, runner and resume functions, each with a role of its own
-// that holds only what the function uses, and the runner's SQS event source.
+// newFunctions defines the webhook, runner, resume and admin functions, each with a role of
+// its own that holds only what the function uses, and the runner's SQS event source.
 func (h *Hookflow) newFunctions(scope constructs.Construct, p Props) {
 	common := map[string]*string{
 		envTable:    h.Table.TableName(),
@@ -86,19 +86,30 @@ func (h *Hookflow) newFunctions(scope constructs.Construct, p Props) {
 		timeout:     p.ResumeTimeout, memoryMiB: p.ResumeMemoryMiB,
 		env: with(nil),
 	})
+	h.AdminFunction = newFunction(scope, p, fnSpec{
+		id: "Admin", dir: FnAdmin, code: p.AdminCode,
+		description: "hookflow: the operations API, ANY " + adminPath + "/{proxy+} (IAM)",
+		timeout:     p.AdminTimeout, memoryMiB: p.AdminMemoryMiB,
+		// The base URL makes the webhook URLs of the hooks it lists.
+		env: with(map[string]*string{envBaseURL: h.BaseURL}),
+	})
 
 	tableArn := h.Table.TableArn()
-	indexArn := jsii.String(*tableArn + "/index/" + indexDue)
+	dueIndexArn := jsii.String(*tableArn + "/index/" + indexDue)
+	runsIndexArn := jsii.String(*tableArn + "/index/" + indexRuns)
 	for _, fn := range []awslambda.Function{h.WebhookFunction, h.ResumeFunction} {
 		fn.AddToRolePolicy(allow(inboxTableActions, tableArn))
 	}
 	h.RunnerFunction.AddToRolePolicy(allow(runnerTableActions, tableArn))
-	h.RunnerFunction.AddToRolePolicy(allow(runnerIndexActions, indexArn))
-	for _, fn := range []awslambda.Function{h.WebhookFunction, h.RunnerFunction, h.ResumeFunction} {
+	h.RunnerFunction.AddToRolePolicy(allow(runnerIndexActions, dueIndexArn))
+	h.AdminFunction.AddToRolePolicy(allow(adminTableActions, tableArn))
+	h.AdminFunction.AddToRolePolicy(allow(adminIndexActions, runsIndexArn))
+	for _, fn := range []awslambda.Function{h.WebhookFunction, h.RunnerFunction, h.ResumeFunction, h.AdminFunction} {
 		fn.AddToRolePolicy(allow(queueSendActions, h.Queue.QueueArn()))
 	}
 	// The webhook function checks signatures; the runner checks at CreateWebhook that each
-	// secret resolves. The resume function never sees a webhook request.
+	// secret resolves. The resume function never sees a webhook request, and the admin
+	// function's redeliveries skip the signature check (the caller is an operator).
 	grantSecrets(scope, p, h.WebhookFunction, h.RunnerFunction)
 
 	// Runs pinned to an older version of the runner are forwarded to it by the live version

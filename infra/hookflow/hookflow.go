@@ -13,8 +13,8 @@ import (
 )
 
 // Hookflow is hookflow's serverless deployment: the table, the wake queue and its
-// dead-letter queue, the webhook, runner and resume functions, the sweep schedule and the
-// HTTP API. Its fields give access to every part, to add alarms, permissions or routes.
+// dead-letter queue, the webhook, runner, resume and admin functions, the sweep schedule and
+// the HTTP API. Its fields give access to every part, to add alarms, permissions or routes.
 type Hookflow struct {
 	constructs.Construct
 
@@ -28,6 +28,8 @@ type Hookflow struct {
 	WebhookFunction awslambda.Function
 	RunnerFunction  awslambda.Function
 	ResumeFunction  awslambda.Function
+	// AdminFunction serves the operations API (pkg/admin) behind AdminRoute.
+	AdminFunction awslambda.Function
 	// RunnerAlias ("live") points at the runner's newest published version; the wake queue
 	// and the sweep schedule invoke it. Every deploy that changes the runner publishes a
 	// version, and earlier versions are retained: runs pinned to them (workflow.PinRuns) keep
@@ -41,6 +43,9 @@ type Hookflow struct {
 	Stage        awsapigatewayv2.HttpStage
 	WebhookRoute awsapigatewayv2.HttpRoute
 	ResumeRoute  awsapigatewayv2.HttpRoute
+	// AdminRoute is ANY /.well-known/workflow/v1/admin/{proxy+}, IAM-authorized: the
+	// operations API (GrantAdmin).
+	AdminRoute awsapigatewayv2.HttpRoute
 	// BaseURL is the API's URL without a trailing slash: webhook URLs are
 	// BaseURL + "/.well-known/workflow/v1/webhook/" + token. It is the API's endpoint
 	// attribute rather than the stage's URL, so that the functions can have it in their
@@ -48,6 +53,10 @@ type Hookflow struct {
 	BaseURL *string
 	// ResumeURL is the IAM-authorized resume endpoint.
 	ResumeURL *string
+	// AdminURL is where the IAM-authorized operations API (pkg/admin) is served:
+	// AdminURL + "/runs", AdminURL + "/hooks", ... (admin.Remote takes BaseURL, and adds the
+	// path itself).
+	AdminURL *string
 }
 
 // NewHookflow defines hookflow's resources in scope. It panics, as CDK constructs do, when
@@ -62,8 +71,8 @@ func NewHookflow(scope constructs.Construct, id *string, props *Props) *Hookflow
 		panic(err.Error())
 	}
 	// A subclass in jsii's sense, so that a *Hookflow can be passed where the CDK wants a
-	// construct (a scope, a dependency). jsii accepts it because it has a method of its own
-	// (GrantResume).
+	// construct (a scope, a dependency). jsii accepts it because it has methods of its own
+	// (GrantResume, GrantAdmin).
 	h := &Hookflow{}
 	constructs.NewConstruct_Override(h, scope, id)
 	h.Table = newTable(h, p)
@@ -71,8 +80,9 @@ func NewHookflow(scope constructs.Construct, id *string, props *Props) *Hookflow
 	h.API, h.Stage = newAPI(h, p)
 	h.BaseURL = baseURL(h.API)
 	h.ResumeURL = jsii.String(*h.BaseURL + resumePath)
+	h.AdminURL = jsii.String(*h.BaseURL + adminPath)
 	h.newFunctions(h, p)
-	h.WebhookRoute, h.ResumeRoute = h.addRoutes()
+	h.WebhookRoute, h.ResumeRoute, h.AdminRoute = h.addRoutes()
 	h.SweepRule = newSweep(h, h.RunnerAlias, p)
 	return h
 }
@@ -82,4 +92,13 @@ func NewHookflow(scope constructs.Construct, id *string, props *Props) *Hookflow
 func (h *Hookflow) GrantResume(grantee awsiam.IGrantable) {
 	h.ResumeFunction.GrantInvoke(grantee)
 	h.ResumeRoute.GrantInvoke(grantee, nil)
+}
+
+// GrantAdmin lets grantee call the operations API: execute-api:Invoke on the admin route,
+// every method and every path under AdminURL. That is all an operator can do (start,
+// resume, cancel, retry and redeliver any run, read every run's history and hooks): grant
+// it to operators. The admin function itself is not granted: it answers API Gateway's
+// events, and the route is where IAM authorizes the caller.
+func (h *Hookflow) GrantAdmin(grantee awsiam.IGrantable) {
+	h.AdminRoute.GrantInvoke(grantee, nil)
 }

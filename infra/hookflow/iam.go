@@ -44,12 +44,48 @@ var (
 		"dynamodb:Query",
 		"dynamodb:UpdateItem",
 	}
-	// The runner's sweep queries the due index (due.go ListDue), and nothing else reads an
+	// The runner's sweep queries the due index (due.go ListDue); the runner reads no other
 	// index.
 	runnerIndexActions = []string{"dynamodb:Query"}
 
-	// Every function wakes runs (queue.go Enqueue). The runner's receive, delete and
-	// visibility calls are the event source mapping's, granted by the CDK's SqsEventSource.
+	// The admin function serves the operations API (pkg/admin.Local on a workflow.Client:
+	// the engine's calls, in internal/engine client.go, failure.go, delivery.go and
+	// deliveries.go). It links no workflow code and reads no webhook secret.
+	//   GetItem:            GetRun; readRun before ListEvents (events, deliveries, a
+	//                       redelivery's lookup) and before the run's token set (ListHooks
+	//                       of one run, Redeliver); GetToken and GetIdempotency (Resume);
+	//                       Retry's read of the run and Commit's (commit.go); the check of a
+	//                       wake that a runner holds the run (engine WakeAfterDelivery); the
+	//                       record a failed transaction met (CreateRun, PutInbox)
+	//   BatchGetItem:       ListRuns' run records (runlist.go), the token records of one run
+	//                       (ListHooks with a run, Redeliver; store.go runTokens)
+	//   Query:              ListEvents (store.go): the history, the deliveries read from it
+	//   Scan:               ListHooks of every run: ListTokens("") scans the table for token
+	//                       records (store.go scanTokens)
+	//   PutItem:            CreateRun's transaction (Start, a redelivery as a new run): the
+	//                       run and its first event; PutInbox's (Resume, Redeliver, Cancel):
+	//                       the inbox item, the idempotency record
+	//   UpdateItem:         PutInbox's transaction: the token's delivery count; Retry's
+	//                       Commit: the run record (a commit without events, tokens, responses
+	//                       or inbox deletes is that one update)
+	//   ConditionCheckItem: PutInbox's transaction for a cancel: the run has not ended
+	// Not DeleteItem nor BatchWriteItem: nothing the admin function does deletes a record.
+	adminTableActions = []string{
+		"dynamodb:BatchGetItem",
+		"dynamodb:ConditionCheckItem",
+		"dynamodb:GetItem",
+		"dynamodb:PutItem",
+		"dynamodb:Query",
+		"dynamodb:Scan",
+		"dynamodb:UpdateItem",
+	}
+	// ListRuns queries the runs index (runlist.go runsInShard); the admin function reads no
+	// other index.
+	adminIndexActions = []string{"dynamodb:Query"}
+
+	// Every function wakes runs (queue.go Enqueue): the admin function after Start, Cancel,
+	// Retry, Resume and Redeliver. The runner's receive, delete and visibility calls are the
+	// event source mapping's, granted by the CDK's SqsEventSource.
 	queueSendActions = []string{"sqs:SendMessage"}
 
 	// The runner forwards wakes of runs pinned to an older version of itself to that version

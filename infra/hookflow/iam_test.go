@@ -16,6 +16,7 @@ func TestFunctionPolicies(t *testing.T) {
 	table, queue := s.logicalID(h.Table), s.logicalID(h.Queue)
 	tableArn := canon(getAtt(table, "Arn"))
 	indexArn := canon(map[string]any{"Fn::Join": []any{"", []any{getAtt(table, "Arn"), "/index/gsi1-due"}}})
+	runsIndexArn := canon(map[string]any{"Fn::Join": []any{"", []any{getAtt(table, "Arn"), "/index/gsi2-runs"}}})
 	queueArn := canon(getAtt(queue, "Arn"))
 	logs := func(fn string) string {
 		id := s.cfn.Resources[fn].Properties["LoggingConfig"].(map[string]any)["LogGroup"].(map[string]any)["Ref"].(string)
@@ -28,6 +29,7 @@ func TestFunctionPolicies(t *testing.T) {
 	inbox := []string{"dynamodb:ConditionCheckItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}
 
 	webhook, runner, resume := s.logicalID(h.WebhookFunction), s.logicalID(h.RunnerFunction), s.logicalID(h.ResumeFunction)
+	admin := s.logicalID(h.AdminFunction)
 	for _, tc := range []struct {
 		name string
 		fn   string
@@ -53,6 +55,18 @@ func TestFunctionPolicies(t *testing.T) {
 			queueArn: append([]string{"sqs:SendMessage"}, consume...),
 			// Forwarding the wakes of runs pinned to an older version to that version.
 			canon(map[string]any{"Fn::Join": []any{"", []any{getAtt(runner, "Arn"), ":*"}}}): {"lambda:InvokeFunction"},
+		}},
+		// The operations API: reads (ListRuns on the runs index, a Scan for every run's hooks),
+		// CreateRun and PutInbox transactions, Retry's commit; nothing that deletes, no due
+		// index, no secrets.
+		{FnAdmin, admin, map[string][]string{
+			logs(admin): logActions,
+			tableArn: {
+				"dynamodb:BatchGetItem", "dynamodb:ConditionCheckItem", "dynamodb:GetItem", "dynamodb:PutItem",
+				"dynamodb:Query", "dynamodb:Scan", "dynamodb:UpdateItem",
+			},
+			runsIndexArn: {"dynamodb:Query"},
+			queueArn:     {"sqs:SendMessage"},
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -24,17 +24,19 @@ const (
 	FnWebhook = "webhook"
 	FnRunner  = "runner"
 	FnResume  = "resume"
+	FnAdmin   = "admin"
 )
 
 // Props configures a Hookflow. The zero value deploys the defaults documented on each field.
 type Props struct {
-	// CodeDir holds webhook/bootstrap, runner/bootstrap and resume/bootstrap: linux/arm64
-	// binaries, as `make build` writes them. A relative path is resolved from the working
-	// directory (infra/ under cdk). Default DefaultCodeDir.
+	// CodeDir holds webhook/bootstrap, runner/bootstrap, resume/bootstrap and
+	// admin/bootstrap: linux/arm64 binaries, as `make build` writes them. A relative path is
+	// resolved from the working directory (infra/ under cdk). Default DefaultCodeDir.
 	CodeDir string
-	// WebhookCode, RunnerCode and ResumeCode, when set, replace the function's code from
-	// CodeDir: a user's runner links the user's workflows, so it is usually built elsewhere.
-	WebhookCode, RunnerCode, ResumeCode awslambda.Code
+	// WebhookCode, RunnerCode, ResumeCode and AdminCode, when set, replace the function's
+	// code from CodeDir: a user's runner links the user's workflows, so it is usually built
+	// elsewhere.
+	WebhookCode, RunnerCode, ResumeCode, AdminCode awslambda.Code
 	// Architecture of the binaries. Default awslambda.Architecture_ARM_64(); x86_64 serves
 	// an emulator on an x86 machine (make deploy-localstack LAMBDA_ARCH=amd64).
 	Architecture awslambda.Architecture
@@ -66,8 +68,13 @@ type Props struct {
 	RunnerTimeout time.Duration
 	// ResumeTimeout of the resume function. Default 10s, at most 29s (API Gateway).
 	ResumeTimeout time.Duration
-	// Memory of the functions in MiB. Defaults: webhook 256, runner 512, resume 256.
-	WebhookMemoryMiB, RunnerMemoryMiB, ResumeMemoryMiB int
+	// AdminTimeout of the admin function, which serves the operations API: listing every
+	// live hook scans the table, so it gets API Gateway's whole wait. Default 29s, at most
+	// 29s.
+	AdminTimeout time.Duration
+	// Memory of the functions in MiB. Defaults: webhook 256, runner 512, resume 256,
+	// admin 256.
+	WebhookMemoryMiB, RunnerMemoryMiB, ResumeMemoryMiB, AdminMemoryMiB int
 
 	// SweepEvery is the period of the EventBridge schedule that makes the runner sweep for
 	// overdue runs. Default 1m (EventBridge's finest).
@@ -114,10 +121,12 @@ func (p Props) withDefaults() Props {
 	p.WebhookTimeout = cmp.Or(p.WebhookTimeout, 29*time.Second)
 	p.RunnerTimeout = cmp.Or(p.RunnerTimeout, 2*time.Minute)
 	p.ResumeTimeout = cmp.Or(p.ResumeTimeout, 10*time.Second)
+	p.AdminTimeout = cmp.Or(p.AdminTimeout, 29*time.Second)
 	p.VisibilityTimeout = cmp.Or(p.VisibilityTimeout, 6*p.RunnerTimeout)
 	p.WebhookMemoryMiB = cmp.Or(p.WebhookMemoryMiB, 256)
 	p.RunnerMemoryMiB = cmp.Or(p.RunnerMemoryMiB, 512)
 	p.ResumeMemoryMiB = cmp.Or(p.ResumeMemoryMiB, 256)
+	p.AdminMemoryMiB = cmp.Or(p.AdminMemoryMiB, 256)
 	p.SweepEvery = cmp.Or(p.SweepEvery, time.Minute)
 	p.LogLevel = cmp.Or(p.LogLevel, "info")
 	p.LogRetention = cmp.Or(p.LogRetention, awslogs.RetentionDays_ONE_MONTH)
@@ -143,11 +152,16 @@ func (p Props) validate() error {
 		"WebhookTimeout %s: must be whole seconds below API Gateway's 30s", p.WebhookTimeout)
 	check(wholeSeconds(p.ResumeTimeout) && p.ResumeTimeout < 30*time.Second,
 		"ResumeTimeout %s: must be whole seconds below API Gateway's 30s", p.ResumeTimeout)
+	check(wholeSeconds(p.AdminTimeout) && p.AdminTimeout < 30*time.Second,
+		"AdminTimeout %s: must be whole seconds below API Gateway's 30s", p.AdminTimeout)
 	check(wholeSeconds(p.RunnerTimeout) && p.RunnerTimeout <= 15*time.Minute,
 		"RunnerTimeout %s: must be whole seconds, at most 15m", p.RunnerTimeout)
 	check(wholeSeconds(p.VisibilityTimeout) && p.VisibilityTimeout > p.RunnerTimeout && p.VisibilityTimeout <= 12*time.Hour,
 		"VisibilityTimeout %s: must be whole seconds, above RunnerTimeout (%s) and at most 12h", p.VisibilityTimeout, p.RunnerTimeout)
-	for name, mib := range map[string]int{"WebhookMemoryMiB": p.WebhookMemoryMiB, "RunnerMemoryMiB": p.RunnerMemoryMiB, "ResumeMemoryMiB": p.ResumeMemoryMiB} {
+	for name, mib := range map[string]int{
+		"WebhookMemoryMiB": p.WebhookMemoryMiB, "RunnerMemoryMiB": p.RunnerMemoryMiB,
+		"ResumeMemoryMiB": p.ResumeMemoryMiB, "AdminMemoryMiB": p.AdminMemoryMiB,
+	} {
 		check(mib >= 128 && mib <= 10240, "%s %d: must be 128 to 10240", name, mib)
 	}
 	check(p.SweepEvery >= time.Minute && p.SweepEvery%time.Minute == 0, "SweepEvery %s: must be whole minutes", p.SweepEvery)
@@ -163,7 +177,7 @@ func (p Props) validate() error {
 	for _, fn := range []struct {
 		name string
 		code awslambda.Code
-	}{{FnWebhook, p.WebhookCode}, {FnRunner, p.RunnerCode}, {FnResume, p.ResumeCode}} {
+	}{{FnWebhook, p.WebhookCode}, {FnRunner, p.RunnerCode}, {FnResume, p.ResumeCode}, {FnAdmin, p.AdminCode}} {
 		if fn.code != nil {
 			continue
 		}

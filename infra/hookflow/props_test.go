@@ -21,6 +21,8 @@ func TestPropsDefaults(t *testing.T) {
 	require.Equal(t, 2*time.Minute, p.RunnerTimeout)
 	require.Equal(t, 12*time.Minute, p.VisibilityTimeout)
 	require.Equal(t, 29*time.Second, p.WebhookTimeout)
+	require.Equal(t, 29*time.Second, p.AdminTimeout)
+	require.Equal(t, 256, p.AdminMemoryMiB)
 	require.Equal(t, awslogs.RetentionDays_ONE_MONTH, p.LogRetention)
 
 	p = Props{RunnerTimeout: 5 * time.Minute, DeletionProtection: ptr(false)}.withDefaults()
@@ -42,6 +44,8 @@ func TestPropsValidate(t *testing.T) {
 		{"webhook at API Gateway's limit", func(p *Props) { p.WebhookTimeout = 30 * time.Second }, "WebhookTimeout 30s"},
 		{"runner above Lambda's limit", func(p *Props) { p.RunnerTimeout = 16 * time.Minute; p.VisibilityTimeout = time.Hour }, "RunnerTimeout 16m0s"},
 		{"fractional timeout", func(p *Props) { p.ResumeTimeout = 1500 * time.Millisecond }, "ResumeTimeout 1.5s"},
+		{"admin at API Gateway's limit", func(p *Props) { p.AdminTimeout = 30 * time.Second }, "AdminTimeout 30s"},
+		{"admin memory", func(p *Props) { p.AdminMemoryMiB = 100 }, "AdminMemoryMiB 100"},
 		{"one concurrent runner", func(p *Props) { p.MaxConcurrency = 1 }, "MaxConcurrency 1"},
 		{"batch above 10", func(p *Props) { p.BatchSize = 11 }, "BatchSize 11"},
 		{"sweep in seconds", func(p *Props) { p.SweepEvery = 90 * time.Second }, "SweepEvery 1m30s"},
@@ -70,5 +74,6 @@ func TestPropsValidateMissingBinaries(t *testing.T) {
 	require.Error(t, err)
 	require.Contains(t, err.Error(), filepath.Join(dir, FnWebhook, "bootstrap")+" is missing: run `make build`")
 	require.Contains(t, err.Error(), filepath.Join(dir, FnResume, "bootstrap"))
+	require.Contains(t, err.Error(), filepath.Join(dir, FnAdmin, "bootstrap"))
 	require.NotContains(t, err.Error(), filepath.Join(dir, FnRunner, "bootstrap"))
 }

@@ -2,7 +2,7 @@ package hookflow
 
 // The names the functions agree on with this stack. They are copies, not imports: importing
 // pkg/backend/aws and pkg/lambdafn would pull the AWS SDK, aws-lambda-go and the engine into
-// the CDK module (and make it require the root module at a version), for eight strings.
+// the CDK module (and make it require the root module at a version), for a few strings.
 // TestSchemaMatchesDriver parses the Go files that define the originals and fails when a copy
 // drifts.
 const (
@@ -32,8 +32,9 @@ const (
 	// the sweep schedule invoke.
 	RunnerAliasName = "live"
 
-	// The HTTP routes (pkg/workflow.WebhookPath, defined in internal/engine, and
-	// pkg/webhook.ResumePath).
+	// The HTTP routes (pkg/workflow.WebhookPath, defined in internal/engine,
+	// pkg/webhook.ResumePath and pkg/admin.Path).
 	webhookPath = "/.well-known/workflow/v1/webhook/" // + {token}
 	resumePath  = "/.well-known/workflow/v1/resume"
+	adminPath   = "/.well-known/workflow/v1/admin" // + /runs, /hooks, ...
 )

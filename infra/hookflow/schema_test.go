@@ -33,6 +33,7 @@ func TestSchemaMatchesDriver(t *testing.T) {
 		}},
 		{"internal/engine/tokendata.go", map[string]string{"WebhookPath": webhookPath}},
 		{"pkg/webhook/handler.go", map[string]string{"ResumePath": resumePath}},
+		{"pkg/admin/admin.go", map[string]string{"Path": adminPath}},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			t.Parallel()

@@ -10,7 +10,7 @@ import (
 
 // TestWebhookSecretGrants: the webhook function and the runner may read exactly the
 // parameters and secrets Props.WebhookSecrets names (and decrypt with its key); the resume
-// function may read none.
+// and admin functions may read none.
 func TestWebhookSecretGrants(t *testing.T) {
 	t.Parallel()
 	const key = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
@@ -37,9 +37,11 @@ func TestWebhookSecretGrants(t *testing.T) {
 			require.Equal(t, actions, got[res], "%s: %s in %v", fn, res, got)
 		}
 	}
-	for res, actions := range s.rolePermissions(t, s.logicalID(h.ResumeFunction)) {
-		for _, a := range actions {
-			require.NotRegexp(t, `^(ssm|secretsmanager|kms):`, a, "the resume function reads no secret (%s)", res)
+	for _, fn := range []string{s.logicalID(h.ResumeFunction), s.logicalID(h.AdminFunction)} {
+		for res, actions := range s.rolePermissions(t, fn) {
+			for _, a := range actions {
+				require.NotRegexp(t, `^(ssm|secretsmanager|kms):`, a, "%s reads no secret (%s)", fn, res)
+			}
 		}
 	}
 }

@@ -22,8 +22,8 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// testCodeDir holds dummy webhook/, runner/ and resume/ bootstraps, each a different file, so
-// that the test can tell which function got which.
+// testCodeDir holds dummy webhook/, runner/, resume/ and admin/ bootstraps, each a different
+// file, so that the test can tell which function got which.
 var testCodeDir string
 
 func TestMain(m *testing.M) {
@@ -35,7 +35,7 @@ func TestMain(m *testing.M) {
 		}
 		defer os.RemoveAll(dir)
 		testCodeDir = filepath.Join(dir, "lambda")
-		for _, fn := range []string{FnWebhook, FnRunner, FnResume} {
+		for _, fn := range []string{FnWebhook, FnRunner, FnResume, FnAdmin} {
 			if err := os.MkdirAll(filepath.Join(testCodeDir, fn), 0o755); err != nil {
 				fmt.Fprintln(os.Stderr, err)
 				return 1

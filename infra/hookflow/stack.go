@@ -31,6 +31,7 @@ const (
 	OutputWebhookURLTemplate = "WebhookURLTemplate"
 	OutputResumeEndpoint     = "ResumeEndpoint"
 	OutputResumeFunctionName = "ResumeFunctionName"
+	OutputAdminEndpoint      = "AdminEndpoint"
 	OutputRunnerFunctionName = "RunnerFunctionName"
 	OutputTableName          = "TableName"
 	OutputQueueURL           = "QueueURL"
@@ -68,6 +69,8 @@ func NewStack(scope constructs.Construct, id *string, props *StackProps) *Stack 
 		"POST {token, payload, idempotencyKey} here, signed with SigV4 (service execute-api)")
 	output(OutputResumeFunctionName, h.ResumeFunction.FunctionName(),
 		"Invoke with {token, payload, idempotencyKey} to resume a hook (lambda:InvokeFunction)")
+	output(OutputAdminEndpoint, h.AdminURL,
+		"The operations API (pkg/admin): this, then /runs, /hooks, ..., signed with SigV4 (service execute-api)")
 	output(OutputRunnerFunctionName, h.RunnerFunction.FunctionName(),
 		"The runner; its published versions hold runs pinned to them (hookflow gate versions)")
 	output(OutputTableName, h.Table.TableName(), "The DynamoDB table (HOOKFLOW_TABLE)")

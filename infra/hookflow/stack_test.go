@@ -3,6 +3,7 @@ package hookflow
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -109,7 +110,7 @@ func TestFunctions(t *testing.T) {
 	for k, v := range common {
 		withBase[k] = v
 	}
-	check(t, "three functions", func() { s.tmpl.ResourceCountIs(jsii.String("AWS::Lambda::Function"), jsii.Number(3)) })
+	check(t, "four functions", func() { s.tmpl.ResourceCountIs(jsii.String("AWS::Lambda::Function"), jsii.Number(4)) })
 	for _, tc := range []struct {
 		name    string
 		id      string
@@ -120,6 +121,8 @@ func TestFunctions(t *testing.T) {
 		{FnWebhook, s.logicalID(h.WebhookFunction), 256, 29, withBase},
 		{FnRunner, s.logicalID(h.RunnerFunction), 512, 120, withBase},
 		{FnResume, s.logicalID(h.ResumeFunction), 256, 10, common},
+		// The base URL makes the webhook URLs of the hooks the operations API lists.
+		{FnAdmin, s.logicalID(h.AdminFunction), 256, 29, withBase},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			fn := s.cfn.Resources[tc.id]
@@ -156,7 +159,7 @@ func TestFunctions(t *testing.T) {
 			"MaximumRetryAttempts": 0,
 		})
 	})
-	for _, fn := range []string{s.logicalID(h.WebhookFunction), s.logicalID(h.ResumeFunction)} {
+	for _, fn := range []string{s.logicalID(h.WebhookFunction), s.logicalID(h.ResumeFunction), s.logicalID(h.AdminFunction)} {
 		require.Nil(t, s.cfn.Resources[fn].Properties["RecursiveLoop"], "loop detection stays on: %s", fn)
 	}
 }
@@ -224,12 +227,15 @@ func TestAPI(t *testing.T) {
 		s.tmpl.ResourceCountIs(jsii.String("AWS::ApiGatewayV2::Api"), jsii.Number(1))
 		s.tmpl.HasResourceProperties(jsii.String("AWS::ApiGatewayV2::Api"), map[string]any{"ProtocolType": "HTTP"})
 	})
-	check(t, "two routes", func() { s.tmpl.ResourceCountIs(jsii.String("AWS::ApiGatewayV2::Route"), jsii.Number(2)) })
+	check(t, "three routes", func() { s.tmpl.ResourceCountIs(jsii.String("AWS::ApiGatewayV2::Route"), jsii.Number(3)) })
+	const webhookRoute = "ANY /.well-known/workflow/v1/webhook/{token}"
 	for _, tc := range []struct {
 		routeKey, auth, fn string
 	}{
-		{"ANY /.well-known/workflow/v1/webhook/{token}", "NONE", s.logicalID(h.WebhookFunction)},
+		{webhookRoute, "NONE", s.logicalID(h.WebhookFunction)},
 		{"POST /.well-known/workflow/v1/resume", "AWS_IAM", s.logicalID(h.ResumeFunction)},
+		// The operations API: every method, every path under it, IAM only.
+		{"ANY /.well-known/workflow/v1/admin/{proxy+}", "AWS_IAM", s.logicalID(h.AdminFunction)},
 	} {
 		t.Run(tc.routeKey, func(t *testing.T) {
 			var route resource
@@ -261,7 +267,7 @@ func TestAPI(t *testing.T) {
 					"FunctionName": getAtt(tc.fn, "Arn"),
 					"Principal":    "apigateway.amazonaws.com",
 					"SourceArn": map[string]any{"Fn::Join": []any{"", assertions.Match_ArrayWith(&[]any{
-						ref(api), assertions.Match_StringLikeRegexp(jsii.String(`/\*/\*` + strings.ReplaceAll(path, ".", `\.`) + `$`)),
+						ref(api), assertions.Match_StringLikeRegexp(jsii.String(`/\*/\*` + regexp.QuoteMeta(path) + `$`)),
 					})}},
 				})
 			})
@@ -280,6 +286,12 @@ func TestAPI(t *testing.T) {
 			},
 		})
 	})
+	// Only the webhook route is public: the others can resume, start or cancel runs.
+	for id, r := range s.cfn.ofType("AWS::ApiGatewayV2::Route") {
+		if r.Properties["RouteKey"] != webhookRoute {
+			require.Equal(t, "AWS_IAM", r.Properties["AuthorizationType"], "%s (%v) is not public", id, r.Properties["RouteKey"])
+		}
+	}
 	stage := s.cfn.ofType("AWS::ApiGatewayV2::Stage")
 	for _, r := range stage {
 		format := r.Properties["AccessLogSettings"].(map[string]any)["Format"].(string)
@@ -311,6 +323,7 @@ func TestOutputs(t *testing.T) {
 		OutputWebhookURLTemplate: join(base, "/.well-known/workflow/v1/webhook/{token}"),
 		OutputResumeEndpoint:     join(base, "/.well-known/workflow/v1/resume"),
 		OutputResumeFunctionName: ref(s.logicalID(h.ResumeFunction)),
+		OutputAdminEndpoint:      join(base, "/.well-known/workflow/v1/admin"),
 		OutputRunnerFunctionName: ref(s.logicalID(h.RunnerFunction)),
 		OutputTableName:          ref(s.logicalID(h.Table)),
 		OutputQueueURL:           ref(s.logicalID(h.Queue)),
@@ -320,7 +333,7 @@ func TestOutputs(t *testing.T) {
 			s.tmpl.HasOutput(jsii.String(name), map[string]any{"Value": want, "Description": assertions.Match_AnyValue()})
 		})
 	}
-	require.Len(t, s.cfn.Outputs, 8)
+	require.Len(t, s.cfn.Outputs, 9)
 }
 
 // Every change to the runner publishes a version that is kept when the next one comes, and
