@@ -1,32 +1,19 @@
 // Command hookflow is the hookflow CLI for the workflows of the examples' catalog (the ones
-// the reference runner serves). Its `gate` command checks a deploy against the runs in
-// flight; `make deploy` runs `hookflow gate check` first. A CLI for your own workflows is
-// this file with your registry.
+// the reference runner serves): `hookflow dev` runs them on an embedded dev server, and the
+// other commands start, resume, list, read, cancel and retry runs, through the dev server's
+// admin API (--server) or straight on DynamoDB (--backend aws). Its `gate` command checks a
+// deploy against the runs in flight; `make deploy` runs `hookflow gate check` first.
+//
+// The binary cannot link your workflows: serve them with pkg/devserver from a main of your
+// own, and point this CLI at it with --server. A gate for your own workflows is
+// deploygate.Command with your registry.
 package main
 
 import (
-	"errors"
+	"context"
 	"os"
-
-	"github.com/spf13/cobra"
-
-	"github.com/hookflow/hookflow/examples/catalog"
-	"github.com/hookflow/hookflow/pkg/deploygate"
-	"github.com/hookflow/hookflow/pkg/workflow"
 )
 
 func main() {
-	root := &cobra.Command{
-		Use:           "hookflow",
-		Short:         "hookflow: durable workflows with hooks and webhooks",
-		SilenceUsage:  true,
-		SilenceErrors: false,
-	}
-	root.AddCommand(deploygate.Command(workflow.NewRegistry(catalog.Workflows()...), deploygate.Options{}))
-	if err := root.Execute(); err != nil {
-		if errors.Is(err, deploygate.ErrRefused) {
-			os.Exit(2)
-		}
-		os.Exit(1)
-	}
+	os.Exit(run(context.Background(), os.Args[1:], streams{in: os.Stdin, out: os.Stdout, err: os.Stderr}, os.Getenv))
 }
