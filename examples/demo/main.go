@@ -8,32 +8,39 @@
 //  3. a hook: the document-approval workflow (examples/approval), resumed by token with a
 //     validated payload and an idempotency key.
 //
-// After each, it prints the run's history as a story. It exits non-zero on any failure.
+// After each, it prints the run's history as a story. It exits non-zero on any failure. The
+// runs are kept in .hookflow/hookflow.db, the store `hookflow dev` opens, so that the web
+// inspector and the CLI can show them afterwards (the demo ends by saying how).
 //
-//	make demo   # or: go run ./examples/demo
+//	make demo   # or: go run ./examples/demo [-dir .hookflow]
 package main
 
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/hookflow/hookflow/examples/approval"
 	"github.com/hookflow/hookflow/examples/deploy"
 	"github.com/hookflow/hookflow/examples/order"
 	"github.com/hookflow/hookflow/pkg/backend/memory"
+	"github.com/hookflow/hookflow/pkg/devserver"
 	"github.com/hookflow/hookflow/pkg/webhook"
 	"github.com/hookflow/hookflow/pkg/webhook/verify"
 	"github.com/hookflow/hookflow/pkg/workflow"
 )
 
 func main() {
-	if err := run(); err != nil {
+	dir := flag.String("dir", devserver.DefaultDir, "where to keep the runs (the store `hookflow dev --dir` opens)")
+	flag.Parse()
+	if err := run(*dir); err != nil {
 		fmt.Fprintf(os.Stderr, "\ndemo failed: %v\n", err)
 		os.Exit(1)
 	}
@@ -66,7 +73,7 @@ var (
 	}}
 )
 
-func run() error {
+func run(dir string) error {
 	// The demo takes about three seconds; it fails when the worker or the server stops, or
 	// after 30 s.
 	base, stop := context.WithCancelCause(context.Background())
@@ -74,7 +81,14 @@ func run() error {
 	ctx, cancel := context.WithTimeoutCause(base, 30*time.Second, errors.New("the demo did not finish within 30s"))
 	defer cancel()
 
-	b := memory.New()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("the store's directory: %w", err)
+	}
+	store := filepath.Join(dir, devserver.StoreFile)
+	b, err := memory.Open(store)
+	if err != nil {
+		return fmt.Errorf("opening %s (is hookflow dev running on it? stop it first): %w", store, err)
+	}
 	defer b.Close()
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 
@@ -149,6 +163,13 @@ func run() error {
 		}
 	}
 	fmt.Println("\nall three runs completed")
+	fmt.Printf(`
+The runs are kept in %s. To look at them, in the web inspector and with the CLI:
+  go run ./cmd/hookflow dev --dir %s     # then open http://127.0.0.1:8080/
+  go run ./cmd/hookflow runs ls                  # from another shell, while dev runs
+  go run ./cmd/hookflow runs show <run id>       # a run's timeline
+  go run ./cmd/hookflow deliveries <run id>      # what the deploy webhook was sent
+`, store, dir)
 	return nil
 }
 

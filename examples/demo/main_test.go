@@ -9,7 +9,7 @@ func TestDemo(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the demo takes a few seconds")
 	}
-	if err := run(); err != nil {
+	if err := run(t.TempDir()); err != nil {
 		t.Fatal(err)
 	}
 }
