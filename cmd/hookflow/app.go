@@ -104,6 +104,7 @@ func (a *app) rootCommand() *cobra.Command {
 		a.retryCommand(),
 		a.redeliverCommand(),
 		a.workflowsCommand(),
+		a.webCommand(),
 		gate,
 	)
 	return root
