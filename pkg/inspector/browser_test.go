@@ -39,14 +39,15 @@ func findBrowser(t *testing.T) string {
 	return ""
 }
 
-// An operator, in a real browser, finds a run waiting on a hook in the list, resumes it
+// An operator, in a real browser on a running dev server (pkg/devserver, which serves the
+// inspector at its root), finds a run waiting on a hook in the list, resumes it
 // with a JSON payload, watches it complete as the page reloads itself, and reads a webhook
 // request's body on its delivery's page; hostile headers and bodies run no script. Each
 // step is saved as a full-page screenshot.
 func TestBrowser(t *testing.T) {
 	t.Parallel()
 	exe := findBrowser(t)
-	b := setupWith(t, 2*time.Second)
+	b, base := setupDevServer(t)
 	waiting := b.start(t, "approve", "doc-42")
 	inboxRun := b.start(t, "inbox", struct{}{})
 	failed := b.start(t, "boom", struct{}{})
@@ -81,7 +82,7 @@ func TestBrowser(t *testing.T) {
 	shots := newScreenshots(t)
 
 	// The list: find the run waiting on its hook.
-	require.NoError(t, chromedp.Do(bctx, chromedp.Navigate(b.srv.URL+"/"), chromedp.WaitVisible("#runs")))
+	require.NoError(t, chromedp.Do(bctx, chromedp.Navigate(base+"/"), chromedp.WaitVisible("#runs")))
 	shots.take(bctx, "1-runs")
 	href, err := chromedp.Run(bctx, chromedp.Evaluate[string](
 		`document.querySelector('tr.run[data-workflow="approve"][data-status="waiting"] a.run-link').getAttribute('href')`))
@@ -89,7 +90,7 @@ func TestBrowser(t *testing.T) {
 	require.Equal(t, runPath(waiting), href)
 
 	// Its page: type a payload into the hook's resume form and send it.
-	require.NoError(t, chromedp.Do(bctx, chromedp.Navigate(b.srv.URL+href), chromedp.WaitVisible("form.resume-form")))
+	require.NoError(t, chromedp.Do(bctx, chromedp.Navigate(base+href), chromedp.WaitVisible("form.resume-form")))
 	require.NoError(t, chromedp.Do(bctx,
 		chromedp.Focus("textarea.resume-payload"),
 		chromedp.SendKeys("textarea.resume-payload", `{"ok": true}`),
@@ -109,7 +110,7 @@ func TestBrowser(t *testing.T) {
 	shots.take(bctx, "3-run-completed")
 
 	// The webhook run: open its delivery's page and read the body.
-	require.NoError(t, chromedp.Do(bctx, chromedp.Navigate(b.srv.URL+runPath(inboxRun)), chromedp.WaitVisible("#deliveries-table")))
+	require.NoError(t, chromedp.Do(bctx, chromedp.Navigate(base+runPath(inboxRun)), chromedp.WaitVisible("#deliveries-table")))
 	shots.take(bctx, "4-run-webhook")
 	resp, err = chromedp.RunResponse(bctx, chromedp.Click("#deliveries-table a.delivery-link"))
 	require.NoError(t, err)
@@ -124,9 +125,9 @@ func TestBrowser(t *testing.T) {
 	require.Contains(t, headers, `<script>alert("header")</script>`, "shown as text")
 	shots.take(bctx, "5-delivery")
 
-	require.NoError(t, chromedp.Do(bctx, chromedp.Navigate(b.srv.URL+runPath(failed)), chromedp.WaitVisible("#timeline")))
+	require.NoError(t, chromedp.Do(bctx, chromedp.Navigate(base+runPath(failed)), chromedp.WaitVisible("#timeline")))
 	shots.take(bctx, "6-run-failed")
-	require.NoError(t, chromedp.Do(bctx, chromedp.Navigate(b.srv.URL+"/start"), chromedp.WaitVisible("#start-form")))
+	require.NoError(t, chromedp.Do(bctx, chromedp.Navigate(base+"/start"), chromedp.WaitVisible("#start-form")))
 	shots.take(bctx, "7-start")
 	require.Zero(t, dialogs.Load(), "no page opened a dialog: no hostile script ran")
 }

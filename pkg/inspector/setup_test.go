@@ -18,6 +18,7 @@ import (
 
 	"github.com/hookflow/hookflow/pkg/admin"
 	"github.com/hookflow/hookflow/pkg/backend/memory"
+	"github.com/hookflow/hookflow/pkg/devserver"
 	"github.com/hookflow/hookflow/pkg/inspector"
 	"github.com/hookflow/hookflow/pkg/webhook"
 	"github.com/hookflow/hookflow/pkg/workflow"
@@ -223,4 +224,25 @@ func runPath(id string) string { return "/runs/" + url.PathEscape(id) }
 // deliveryPath is a delivery's page.
 func deliveryPath(runID, deliveryID string) string {
 	return fmt.Sprintf("%s/deliveries/%s", runPath(runID), url.PathEscape(deliveryID))
+}
+
+// setupDevServer runs the workflows above on a dev server (pkg/devserver: a store file, a
+// worker, and the webhook route, the admin API and the inspector on one port) and returns a
+// bundle on it and the server's root URL. The bundle's srv is nil: use the URL.
+func setupDevServer(t *testing.T) (*bundle, string) {
+	t.Helper()
+	reg := workflow.NewRegistry(approve, inbox, echo, boom)
+	srv, err := devserver.Start(t.Context(), devserver.Options{
+		Addr: "127.0.0.1:0", Dir: t.TempDir(), Registry: reg, Logger: slog.New(slog.DiscardHandler),
+	})
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, srv.Close()) })
+	b := &bundle{
+		api: admin.Remote(srv.URL(), nil), client: srv.Client(),
+		http: &http.Client{
+			Timeout:       20 * time.Second,
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		},
+	}
+	return b, srv.URL()
 }
