@@ -11,31 +11,6 @@ import (
 	"github.com/hookflow/hookflow/pkg/workflow"
 )
 
-// eventData holds the fields of event data worth a word in a timeline; each event type sets
-// some of them. The event types and their data are the engine's stored format.
-type eventData struct {
-	Workflow string          `json:"workflow"`
-	Input    json.RawMessage `json:"input"`
-	Name     string          `json:"name"`
-	Attempt  int             `json:"attempt"`
-	Result   json.RawMessage `json:"result"`
-	Output   json.RawMessage `json:"output"`
-	Error    json.RawMessage `json:"error"`
-	RetryAt  time.Time       `json:"retryAt"`
-	Due      time.Time       `json:"due"`
-
-	// Hooks and webhooks.
-	Token      string          `json:"token"`
-	URL        string          `json:"url"`
-	Timeout    time.Duration   `json:"timeout"`
-	Manual     bool            `json:"manual"`
-	Holder     string          `json:"holderRunId"`
-	DeliveryID string          `json:"deliveryId"`
-	Payload    json.RawMessage `json:"payload"`
-	Dropped    bool            `json:"dropped"`
-	Response   json.RawMessage `json:"response"`
-}
-
 // timeline renders the events of one run in order, remembering each hook from its
 // hook_created event to tell the events that follow apart.
 type timeline struct {
@@ -55,8 +30,8 @@ func newTimeline(start time.Time) *timeline {
 // about says what an event is about: `charge-card attempt 2 error="declined" retry at
 // +1s`, `webhook http://.../webhook/...`, `delivery dlv_... POST /.../webhook/... (5 B)`.
 func (tl *timeline) about(e workflow.Event) string {
-	var d eventData
-	if len(e.Data) > 0 && json.Unmarshal(e.Data, &d) != nil {
+	d, err := e.DecodeData()
+	if err != nil {
 		return oneLine(compactJSON(e.Data), 100)
 	}
 	switch e.Type {
@@ -71,8 +46,8 @@ func (tl *timeline) about(e workflow.Event) string {
 	case "hook_timed_out":
 		return tl.hooks[e.CorrelationID].label() + ": nothing received in time"
 	case "response_sent":
-		var r workflow.Response
-		if json.Unmarshal(d.Response, &r) != nil {
+		r, ok := workflow.EventResponse(d)
+		if !ok {
 			return "answered delivery " + d.DeliveryID
 		}
 		return fmt.Sprintf("answered delivery %s: %d %s", d.DeliveryID, r.Status, http.StatusText(r.Status))
@@ -106,7 +81,7 @@ func (tl *timeline) about(e workflow.Event) string {
 	return strings.Join(parts, " ")
 }
 
-func (tl *timeline) hookCreated(e workflow.Event, d eventData) string {
+func (tl *timeline) hookCreated(e workflow.Event, d workflow.EventData) string {
 	h := hookSeen{token: d.Token, url: d.URL, webhook: d.Name == "webhook"}
 	if e.Type == "hook_created" {
 		tl.hooks[e.CorrelationID] = h
@@ -126,7 +101,7 @@ func (tl *timeline) hookCreated(e workflow.Event, d eventData) string {
 
 // hookReceived names the delivery and, for a webhook, the request's method, path and body
 // size (the body is the event's attachment); for a hook, its JSON payload.
-func (tl *timeline) hookReceived(e workflow.Event, d eventData) string {
+func (tl *timeline) hookReceived(e workflow.Event, d workflow.EventData) string {
 	s := "delivery " + d.DeliveryID
 	if d.Dropped {
 		s += " (dropped: the hook was disposed)"

@@ -15,28 +15,6 @@ import (
 	"github.com/hookflow/hookflow/pkg/workflow"
 )
 
-// eventData holds the fields of event data worth a line in the story; each event type sets
-// some of them.
-type eventData struct {
-	Workflow string          `json:"workflow"`
-	Name     string          `json:"name"`
-	Attempt  int             `json:"attempt"`
-	Error    json.RawMessage `json:"error"`
-	RetryAt  time.Time       `json:"retryAt"`
-	Due      time.Time       `json:"due"`
-
-	// Hooks and webhooks.
-	Token      string          `json:"token"`
-	URL        string          `json:"url"`
-	Timeout    time.Duration   `json:"timeout"`
-	Manual     bool            `json:"manual"`
-	Holder     string          `json:"holderRunId"`
-	DeliveryID string          `json:"deliveryId"`
-	Payload    json.RawMessage `json:"payload"`
-	Dropped    bool            `json:"dropped"`
-	Response   json.RawMessage `json:"response"`
-}
-
 // hookInfo is what the story remembers of a hook from its hook_created event, to tell the
 // events that follow apart.
 type hookInfo struct {
@@ -74,8 +52,8 @@ func offset(start, t time.Time) string {
 // summary renders the interesting part of an event's data, e.g. `charge-card attempt 1
 // error="..." retry at +1s`, or `delivery dlv_... POST /.well-known/workflow/v1/webhook/...`.
 func summary(start time.Time, e workflow.Event, hooks map[string]hookInfo) string {
-	var d eventData
-	if len(e.Data) == 0 || json.Unmarshal(e.Data, &d) != nil {
+	d, err := e.DecodeData()
+	if len(e.Data) == 0 || err != nil {
 		return ""
 	}
 	switch e.Type {
@@ -84,8 +62,8 @@ func summary(start time.Time, e workflow.Event, hooks map[string]hookInfo) strin
 	case "hook_received":
 		return hookReceived(d, hooks[e.CorrelationID], len(e.Body))
 	case "response_sent":
-		var r workflow.Response
-		if json.Unmarshal(d.Response, &r) != nil {
+		r, ok := workflow.EventResponse(d)
+		if !ok {
 			return "delivery " + d.DeliveryID
 		}
 		return fmt.Sprintf("delivery %s: %d %s", d.DeliveryID, r.Status, http.StatusText(r.Status))
@@ -123,7 +101,7 @@ func summary(start time.Time, e workflow.Event, hooks map[string]hookInfo) strin
 
 // hookCreated renders hook_created (and hook_conflict), e.g. `hook token=approval:RFC-7
 // timeout 1m0s` or `webhook manual url=http://...`, and remembers the hook.
-func hookCreated(e workflow.Event, d eventData, hooks map[string]hookInfo) string {
+func hookCreated(e workflow.Event, d workflow.EventData, hooks map[string]hookInfo) string {
 	hooks[e.CorrelationID] = hookInfo{token: d.Token, webhook: d.Name == "webhook"}
 	parts := []string{d.Name}
 	if d.Manual {
@@ -146,7 +124,7 @@ func hookCreated(e workflow.Event, d eventData, hooks map[string]hookInfo) strin
 // hookReceived renders hook_received: the delivery and, for a webhook, the request's method,
 // path and body size (the body is the event's attachment, Event.Body); for a hook, its JSON
 // payload.
-func hookReceived(d eventData, h hookInfo, bodyLen int) string {
+func hookReceived(d workflow.EventData, h hookInfo, bodyLen int) string {
 	s := "delivery " + d.DeliveryID
 	if d.Dropped {
 		s += " (dropped: the hook was disposed)"

@@ -36,30 +36,6 @@ type fact struct {
 // maxTimelineJSON bounds the JSON an entry shows; the delivery page shows it all.
 const maxTimelineJSON = 4 << 10
 
-// eventData holds the fields of event data worth showing; each event type sets some.
-type eventData struct {
-	Workflow string          `json:"workflow"`
-	Input    json.RawMessage `json:"input"`
-	Output   json.RawMessage `json:"output"`
-	Name     string          `json:"name"`
-	Attempt  int             `json:"attempt"`
-	Result   json.RawMessage `json:"result"`
-	Error    json.RawMessage `json:"error"`
-	RetryAt  time.Time       `json:"retryAt"`
-	Due      time.Time       `json:"due"`
-
-	// Hooks and webhooks.
-	Token      string          `json:"token"`
-	URL        string          `json:"url"`
-	Timeout    time.Duration   `json:"timeout"`
-	Manual     bool            `json:"manual"`
-	Holder     string          `json:"holderRunId"`
-	DeliveryID string          `json:"deliveryId"`
-	Payload    json.RawMessage `json:"payload"`
-	Dropped    bool            `json:"dropped"`
-	Response   json.RawMessage `json:"response"`
-}
-
 // hookSeen is what the timeline remembers of a hook from its hook_created event.
 type hookSeen struct {
 	token   string
@@ -73,8 +49,8 @@ func timeline(run workflow.RunInfo, events []workflow.Event, deliveries map[stri
 	out := make([]entry, 0, len(events))
 	for _, ev := range events {
 		e := entry{Seq: ev.Seq, Type: ev.Type, Tone: "info", At: ev.CreatedAt, Offset: offset(run.CreatedAt, ev.CreatedAt)}
-		var d eventData
-		if len(ev.Data) > 0 && json.Unmarshal(ev.Data, &d) != nil {
+		d, err := ev.DecodeData()
+		if err != nil {
 			e.Title, e.JSON, e.JSONLabel = ev.Type, clip(string(ev.Data), maxTimelineJSON), "data (not readable)"
 			out = append(out, e)
 			continue
@@ -86,7 +62,7 @@ func timeline(run workflow.RunInfo, events []workflow.Event, deliveries map[stri
 }
 
 // describe fills an entry from its event's data.
-func describe(e *entry, run workflow.RunInfo, ev workflow.Event, d eventData, hooks map[string]hookSeen, deliveries map[string]workflow.Delivery) {
+func describe(e *entry, run workflow.RunInfo, ev workflow.Event, d workflow.EventData, hooks map[string]hookSeen, deliveries map[string]workflow.Delivery) {
 	setJSON := func(label string, raw json.RawMessage) {
 		if len(raw) > 0 {
 			e.JSONLabel, e.JSON = label, clip(prettyJSON(raw), maxTimelineJSON)
@@ -131,8 +107,7 @@ func describe(e *entry, run workflow.RunInfo, ev workflow.Event, d eventData, ho
 		e.Title, e.Tone = "Hook "+hooks[ev.CorrelationID].token+" received nothing in time", "bad"
 	case "response_sent":
 		e.Title, e.Delivery = "Response sent", d.DeliveryID
-		var r workflow.Response
-		if json.Unmarshal(d.Response, &r) == nil && r.Status != 0 {
+		if r, ok := workflow.EventResponse(d); ok {
 			e.Title = fmt.Sprintf("Response sent: %d %s", r.Status, http.StatusText(r.Status))
 			if len(r.Body) > 0 {
 				e.JSONLabel, e.JSON = "body", clip(bodyText(r.Body), maxTimelineJSON)
@@ -155,7 +130,7 @@ func describe(e *entry, run workflow.RunInfo, ev workflow.Event, d eventData, ho
 }
 
 // hookCreated describes hook_created and hook_conflict, and remembers the hook.
-func hookCreated(e *entry, ev workflow.Event, d eventData, hooks map[string]hookSeen) {
+func hookCreated(e *entry, ev workflow.Event, d workflow.EventData, hooks map[string]hookSeen) {
 	webhook := d.Name == "webhook"
 	hooks[ev.CorrelationID] = hookSeen{token: d.Token, webhook: webhook}
 	kind := "Hook"
@@ -181,7 +156,7 @@ func hookCreated(e *entry, ev workflow.Event, d eventData, hooks map[string]hook
 
 // hookReceived describes hook_received: for a webhook, the request's method, path and body
 // size; for a hook, its JSON payload.
-func hookReceived(e *entry, d eventData, h hookSeen, dl workflow.Delivery) {
+func hookReceived(e *entry, d workflow.EventData, h hookSeen, dl workflow.Delivery) {
 	e.Tone, e.Delivery = "ok", d.DeliveryID
 	switch {
 	case dl.Request != nil:
