@@ -42,7 +42,9 @@ const requestTimeout = 30 * time.Second
 // globals are the flags every command takes: where the runs are.
 type globals struct {
 	server, backend, table, queueURL, region string
-	getenv                                   func(string) string
+	// sigv4 is --sigv4: "true" or "false", or "" to sign only for an API Gateway host.
+	sigv4  string
+	getenv func(string) string
 }
 
 func (g *globals) register(root *cobra.Command, getenv func(string) string) {
@@ -52,7 +54,8 @@ func (g *globals) register(root *cobra.Command, getenv func(string) string) {
 	f.StringVar(&g.backend, "backend", backendServer, "where the runs are: server (the admin API at --server) or aws (DynamoDB and SQS, directly)")
 	f.StringVar(&g.table, "table", getenv(envTable), "--backend aws: the DynamoDB table (default $"+envTable+")")
 	f.StringVar(&g.queueURL, "queue-url", getenv(envQueueURL), "--backend aws: the SQS wake queue's URL (default $"+envQueueURL+")")
-	f.StringVar(&g.region, "region", getenv(envRegion), "--backend aws: the AWS region (default $"+envRegion+")")
+	f.StringVar(&g.region, "region", getenv(envRegion), "the AWS region of --backend aws and --sigv4 (default $"+envRegion+")")
+	f.StringVar(&g.sigv4, "sigv4", "", "sign the requests to --server with AWS SigV4 (true or false): a deployment's IAM-authorized admin API needs it; default: true for an API Gateway host")
 }
 
 // open returns the admin API the global flags name, and a function that releases it. Both
@@ -66,7 +69,13 @@ func (a *app) open(ctx context.Context) (admin.API, func(), error) {
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return nil, nil, usagef("--server %q is not an http(s) URL, e.g. %s", g.server, defaultServer)
 		}
-		hc := &http.Client{Timeout: requestTimeout}
+		if g.sigv4 != "" && g.sigv4 != "true" && g.sigv4 != "false" {
+			return nil, nil, usagef("--sigv4 %q: want true or false", g.sigv4)
+		}
+		hc, err := a.signingClient(ctx, &http.Client{Timeout: requestTimeout}, u.Host)
+		if err != nil {
+			return nil, nil, err
+		}
 		return admin.Remote(g.server, hc), hc.CloseIdleConnections, nil
 	case backendAWS:
 		if g.table == "" || g.queueURL == "" {

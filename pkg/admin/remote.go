@@ -17,12 +17,14 @@ import (
 	"github.com/hookflow/hookflow/pkg/workflow"
 )
 
-// Remote returns the API served by NewHandler at baseURL (the server's root: Path is added),
-// called with hc (nil: http.DefaultClient). Its errors match the sentinels the server's
+// Remote returns the API served by NewHandler at baseURL (the server's root, to which Path
+// is added; a URL that ends in Path already is taken as it is), called with hc (nil:
+// http.DefaultClient). Its errors match the sentinels the server's
 // errors matched; a failure to reach the server, or an answer that is not the API's, is an
 // error matching ErrUnavailable.
 func Remote(baseURL string, hc *http.Client) API {
-	return &remote{base: strings.TrimRight(baseURL, "/") + Path, hc: cmp.Or(hc, http.DefaultClient)}
+	root := strings.TrimSuffix(strings.TrimRight(baseURL, "/"), Path)
+	return &remote{base: root + Path, hc: cmp.Or(hc, http.DefaultClient)}
 }
 
 // ErrUnavailable reports a server that could not be reached or did not answer as the API.
