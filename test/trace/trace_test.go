@@ -107,6 +107,13 @@ func TestTraceFromWebhookToStepEmbedded(t *testing.T) {
 		hooks, err = c.ListHooks(t.Context(), workflow.HookFilter{RunID: run.ID()})
 		return err == nil && len(hooks) == 1
 	}, 10*time.Second, 10*time.Millisecond)
+	// Once the worker has let go of the run, the request's wake is what starts the next turn
+	// (a request that comes while a runner holds the run is taken by that runner's next turn,
+	// which links the request's trace instead: see TestTraceLinksWhatAHeldRunTakes).
+	require.Eventually(t, func() bool {
+		r, err := b.GetRun(t.Context(), run.ID())
+		return err == nil && r.LeaseOwner == ""
+	}, 10*time.Second, 10*time.Millisecond)
 
 	r := httptest.NewRequest(http.MethodPost, workflow.WebhookPath+hooks[0].Token, strings.NewReader("42"))
 	r.Header.Set("Traceparent", senderParent)
@@ -176,4 +183,50 @@ func TestTraceFromWebhookToStepOnAWS(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, workflow.StatusCompleted, info.Status)
 	requireOneTrace(t, tracetest.SpanStubsFromReadOnlySpans(rec.Ended()), "hookflow.webhook.deliver")
+}
+
+// A delivery that comes while a runner holds the run sends no wake (the holder takes it): the
+// turn that takes it is not its child but links to its trace.
+func TestTraceLinksWhatAHeldRunTakes(t *testing.T) {
+	t.Parallel()
+	rec := tracetest.NewSpanRecorder()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
+	t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
+	b := memory.New()
+	t.Cleanup(func() { _ = b.Close() })
+	ctx := t.Context()
+	c := workflow.NewClient(b, workflow.ClientOptions{TracerProvider: tp})
+	w := workflow.NewWorker(b, workflow.NewRegistry(charge), workflow.WorkerOptions{Logger: quiet, TracerProvider: tp})
+	t.Cleanup(w.Close)
+	run, err := workflow.Start(ctx, c, charge, struct{}{})
+	require.NoError(t, err)
+	require.NoError(t, w.RunTurn(ctx, run.ID()))
+	hooks, err := c.ListHooks(ctx, workflow.HookFilter{RunID: run.ID()})
+	require.NoError(t, err)
+	require.Len(t, hooks, 1)
+
+	// Another runner holds the run while the request comes.
+	require.NoError(t, b.TakeLease(ctx, run.ID(), "other-runner", time.Now(), time.Now().Add(time.Minute)))
+	queued := b.Pending()
+	r := httptest.NewRequest(http.MethodPost, workflow.WebhookPath+hooks[0].Token, strings.NewReader("7"))
+	r.Header.Set("Traceparent", senderParent)
+	resp := httptest.NewRecorder()
+	webhook.NewHandler(c, webhook.Options{Logger: quiet}).ServeHTTP(resp, r)
+	require.Equal(t, http.StatusAccepted, resp.Code)
+	require.Equal(t, queued, b.Pending(), "no wake: the holder takes it")
+	require.NoError(t, b.ReleaseLease(ctx, run.ID(), "other-runner"))
+
+	require.NoError(t, w.RunTurn(ctx, run.ID())) // the holder's next turn, in a trace of its own
+	out, err := run.Result(ctx)
+	require.NoError(t, err)
+	require.Equal(t, "charged 7", out)
+	for _, s := range rec.Ended() {
+		if s.Name() != "hookflow.turn" || len(s.Links()) == 0 {
+			continue
+		}
+		require.NotEqual(t, senderTrace, s.SpanContext().TraceID().String())
+		require.Equal(t, senderTrace, s.Links()[0].SpanContext.TraceID().String(), "the turn links the request's trace")
+		return
+	}
+	t.Fatal("no turn links the request's trace")
 }
