@@ -27,7 +27,7 @@ import (
 // empty idempotency key is an error matching none of the sentinels. An item or idempotency
 // record over backend.MaxItemBytes gives backend.ErrTooLarge, before any of those checks but
 // the kind and the key.
-func (b *Backend) PutInbox(ctx context.Context, item backend.InboxItem, idem *backend.Idempotency) (backend.InboxItem, *backend.Idempotency, error) {
+func (b *Backend) PutInbox(ctx context.Context, item backend.InboxItem, idem *backend.Idempotency) (outItem backend.InboxItem, outIdem *backend.Idempotency, err error) {
 	if err := ctx.Err(); err != nil {
 		return backend.InboxItem{}, nil, err
 	}
@@ -50,7 +50,15 @@ func (b *Backend) PutInbox(ctx context.Context, item backend.InboxItem, idem *ba
 	if err := b.lock(); err != nil {
 		return backend.InboxItem{}, nil, err
 	}
-	defer b.mu.Unlock()
+	var wait func() error
+	defer func() {
+		b.mu.Unlock()
+		if err == nil {
+			if err = settle(wait, "memory: put inbox"); err != nil {
+				outItem, outIdem = backend.InboxItem{}, nil
+			}
+		}
+	}()
 	if storedIdem != nil {
 		if existing, ok := b.idem[storedIdem.Key]; ok {
 			rec := cloneIdem(existing)
@@ -82,7 +90,8 @@ func (b *Backend) PutInbox(ctx context.Context, item backend.InboxItem, idem *ba
 		stored.ID = lastID.String()
 	}
 
-	err := b.persist(func(tx *bolt.Tx) error {
+	newLastID := lastID != b.lastID
+	wait = b.persist(func(tx *bolt.Tx) error {
 		if err := putItem(tx, stored); err != nil {
 			return err
 		}
@@ -96,14 +105,11 @@ func (b *Backend) PutInbox(ctx context.Context, item backend.InboxItem, idem *ba
 				return err
 			}
 		}
-		if lastID != b.lastID {
+		if newLastID {
 			return putLastID(tx, lastID)
 		}
 		return nil
 	})
-	if err != nil {
-		return backend.InboxItem{}, nil, fmt.Errorf("memory: put inbox: %w", err)
-	}
 
 	b.insertInbox(stored)
 	if token != nil {

@@ -22,7 +22,7 @@ func leaseUntil(until time.Time) time.Time {
 // empty owner), since a lease stored already lapsed would hold nothing. A held lease has
 // lapsed when its LeaseUntil is not after now. The run record with the lease must fit
 // backend.MaxItemBytes, as on DynamoDB, else the call fails with backend.ErrTooLarge.
-func (b *Backend) TakeLease(ctx context.Context, runID, owner string, now, until time.Time) error {
+func (b *Backend) TakeLease(ctx context.Context, runID, owner string, now, until time.Time) (err error) {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -34,7 +34,13 @@ func (b *Backend) TakeLease(ctx context.Context, runID, owner string, now, until
 	if err := b.lock(); err != nil {
 		return err
 	}
-	defer b.mu.Unlock()
+	var wait func() error
+	defer func() {
+		b.mu.Unlock()
+		if err == nil {
+			err = settle(wait, fmt.Sprintf("memory: take lease of run %q", runID))
+		}
+	}()
 	rs, ok := b.runs[runID]
 	if !ok {
 		return fmt.Errorf("memory: take lease of run %q: %w", runID, backend.ErrRunNotFound)
@@ -48,9 +54,7 @@ func (b *Backend) TakeLease(ctx context.Context, runID, owner string, now, until
 	if err := checkRecord("the run record", runSize(next, rs.tokenBytes)); err != nil {
 		return fmt.Errorf("memory: take lease of run %q: %w", runID, err)
 	}
-	if err := b.persist(func(tx *bolt.Tx) error { return putRun(tx, next) }); err != nil {
-		return fmt.Errorf("memory: take lease of run %q: %w", runID, err)
-	}
+	wait = b.persist(func(tx *bolt.Tx) error { return putRun(tx, next) })
 	rs.run = next
 	return nil
 }
@@ -71,23 +75,27 @@ func checkLease(owner string, now, until time.Time) error {
 // ReleaseLease frees the run's lease when owner holds it, as the contract of
 // backend.Store.ReleaseLease says; a lease that has lapsed but that no one has taken since
 // is still owner's to release. Otherwise, and for an unknown run, it does nothing.
-func (b *Backend) ReleaseLease(ctx context.Context, runID, owner string) error {
+func (b *Backend) ReleaseLease(ctx context.Context, runID, owner string) (err error) {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	if err := b.lock(); err != nil {
 		return err
 	}
-	defer b.mu.Unlock()
+	var wait func() error
+	defer func() {
+		b.mu.Unlock()
+		if err == nil {
+			err = settle(wait, fmt.Sprintf("memory: release lease of run %q", runID))
+		}
+	}()
 	rs, ok := b.runs[runID]
 	if !ok || owner == "" || rs.run.LeaseOwner != owner {
 		return nil // no one holds a lease under an empty owner
 	}
 	next := rs.run
 	next.LeaseOwner, next.LeaseUntil = "", time.Time{}
-	if err := b.persist(func(tx *bolt.Tx) error { return putRun(tx, next) }); err != nil {
-		return fmt.Errorf("memory: release lease of run %q: %w", runID, err)
-	}
+	wait = b.persist(func(tx *bolt.Tx) error { return putRun(tx, next) })
 	rs.run = next
 	return nil
 }

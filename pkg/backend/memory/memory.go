@@ -33,7 +33,8 @@ type Backend struct {
 	// mu guards the store state below.
 	mu        sync.Mutex
 	closed    bool
-	db        *bolt.DB // nil for a backend made by New
+	db        *bolt.DB   // nil for a backend made by New
+	commits   *committer // the file's group commits (groupcommit.go); nil without a file
 	runs      map[string]*runState
 	inbox     map[string][]backend.InboxItem // per run, sorted by ID
 	tokens    map[string]backend.Token
@@ -119,11 +120,12 @@ func (b *Backend) Close() error {
 	db := b.db
 	b.db = nil
 	b.runs, b.inbox, b.tokens, b.responses, b.idem = nil, nil, nil, nil, nil
+	b.mu.Unlock()
 	var err error
 	if db != nil {
+		b.commits.drain() // no write is queued after closed is set: finish the queued ones
 		err = db.Close()
 	}
-	b.mu.Unlock()
 
 	b.qmu.Lock()
 	b.q.close()

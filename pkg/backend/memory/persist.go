@@ -88,16 +88,32 @@ func open(path string, opts Options) (*Backend, error) {
 		return nil, errors.Join(fmt.Errorf("memory: open %s: %w", path, err), db.Close())
 	}
 	b.db = db
+	b.commits = newCommitter(db)
 	return b, nil
 }
 
-// persist runs fn in one bbolt write transaction; it does nothing for a backend made by
-// New. The caller holds b.mu, and changes memory only when persist succeeds.
-func (b *Backend) persist(fn func(tx *bolt.Tx) error) error {
+// persist queues fn, which writes one change's records, for the file's next group commit
+// (see groupcommit.go), and returns the function that waits until it is on disk; for a
+// backend made by New, which has no file, it returns nil. The caller holds b.mu, has checked
+// the change, applies it to memory before it unlocks, and waits after it unlocks: fn runs
+// later, on another goroutine, so it may read only values that no one changes meanwhile.
+func (b *Backend) persist(fn func(tx *bolt.Tx) error) (wait func() error) {
 	if b.db == nil {
 		return nil
 	}
-	return b.db.Update(fn)
+	return b.commits.submit(fn)
+}
+
+// settle waits for a persisted change (wait from persist, nil: nothing to wait for) after the
+// caller has unlocked b.mu, and returns its error, prefixed with what, or nil.
+func settle(wait func() error, what string) error {
+	if wait == nil {
+		return nil
+	}
+	if err := wait(); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return nil
 }
 
 // load reads every record of the file into b.

@@ -13,14 +13,20 @@ import (
 // RejectDelivery counts one refused delivery on the token record, as the contract of
 // backend.Store.RejectDelivery says. The record with its counters must still fit
 // backend.MaxItemBytes, as on DynamoDB, else the call fails with backend.ErrTooLarge.
-func (b *Backend) RejectDelivery(ctx context.Context, token, runID, hookID string, at time.Time) error {
+func (b *Backend) RejectDelivery(ctx context.Context, token, runID, hookID string, at time.Time) (err error) {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	if err := b.lock(); err != nil {
 		return err
 	}
-	defer b.mu.Unlock()
+	var wait func() error
+	defer func() {
+		b.mu.Unlock()
+		if err == nil {
+			err = settle(wait, "memory: reject delivery")
+		}
+	}()
 	t, ok := b.tokens[token]
 	if !ok || t.RunID != runID || t.HookID != hookID {
 		return fmt.Errorf("memory: reject delivery: token %q of run %q, hook %q: %w", token, runID, hookID, backend.ErrTokenNotFound)
@@ -30,9 +36,7 @@ func (b *Backend) RejectDelivery(ctx context.Context, token, runID, hookID strin
 	if err := checkRecord("the token record", tokenSize(t)); err != nil {
 		return fmt.Errorf("memory: reject delivery: token %q: %w", token, err)
 	}
-	if err := b.persist(func(tx *bolt.Tx) error { return putToken(tx, t) }); err != nil {
-		return fmt.Errorf("memory: reject delivery: %w", err)
-	}
+	wait = b.persist(func(tx *bolt.Tx) error { return putToken(tx, t) })
 	b.tokens[token] = t
 	return nil
 }

@@ -19,6 +19,12 @@ func (b *Backend) lock() error {
 		b.mu.Unlock()
 		return ErrClosed
 	}
+	if b.commits != nil {
+		if err := b.commits.err(); err != nil {
+			b.mu.Unlock()
+			return err
+		}
+	}
 	return nil
 }
 
@@ -66,20 +72,19 @@ func (b *Backend) CreateRun(ctx context.Context, run backend.Run, first []backen
 		b.mu.Unlock()
 		return cloneRun(existing), fmt.Errorf("memory: create run %q: %w", run.ID, backend.ErrRunExists)
 	}
-	err := b.persist(func(tx *bolt.Tx) error {
+	wait := b.persist(func(tx *bolt.Tx) error {
 		if err := putRun(tx, stored); err != nil {
 			return err
 		}
 		return putEvents(tx, stored.ID, events)
 	})
-	if err == nil {
-		b.runs[run.ID] = &runState{run: stored, events: events}
-	}
+	b.runs[run.ID] = &runState{run: stored, events: events}
+	out := cloneRun(stored)
 	b.mu.Unlock()
-	if err != nil {
-		return backend.Run{}, fmt.Errorf("memory: create run %q: %w", run.ID, err)
+	if err := settle(wait, fmt.Sprintf("memory: create run %q", run.ID)); err != nil {
+		return backend.Run{}, err
 	}
-	return cloneRun(stored), nil
+	return out, nil
 }
 
 // GetRun returns the run, or an error matching backend.ErrRunNotFound.
@@ -163,7 +168,7 @@ func validateCommit(c backend.Commit) error {
 // deletes are not limited in number. Claims and releases are both judged against the state
 // before the commit. A claimed token with an empty RunID is stored with c.RunID, and one with
 // a zero CreatedAt with c.Now. The run's lease is left as it is, and counts in its size.
-func (b *Backend) Commit(ctx context.Context, c backend.Commit) error {
+func (b *Backend) Commit(ctx context.Context, c backend.Commit) (err error) {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -192,7 +197,13 @@ func (b *Backend) Commit(ctx context.Context, c backend.Commit) error {
 	if err := b.lock(); err != nil {
 		return err
 	}
-	defer b.mu.Unlock()
+	var wait func() error
+	defer func() {
+		b.mu.Unlock()
+		if err == nil {
+			err = settle(wait, fmt.Sprintf("memory: commit run %q", c.RunID))
+		}
+	}()
 	rs, ok := b.runs[c.RunID]
 	if !ok {
 		return fmt.Errorf("memory: commit run %q: %w", c.RunID, backend.ErrRunNotFound)
@@ -251,7 +262,7 @@ func (b *Backend) Commit(ctx context.Context, c backend.Commit) error {
 	}
 	deleted := b.inboxToDelete(c.RunID, c.DeleteInbox)
 
-	err := b.persist(func(tx *bolt.Tx) error {
+	wait = b.persist(func(tx *bolt.Tx) error {
 		if err := putRun(tx, next); err != nil {
 			return err
 		}
@@ -278,9 +289,6 @@ func (b *Backend) Commit(ctx context.Context, c backend.Commit) error {
 		}
 		return nil
 	})
-	if err != nil {
-		return fmt.Errorf("memory: commit run %q: %w", c.RunID, err)
-	}
 
 	rs.run = next
 	rs.tokenBytes = tokenBytes
