@@ -285,7 +285,8 @@ func (c *Client) deliver(ctx context.Context, tok backend.Token, data TokenData,
 		if err != nil {
 			return Delivery{}, err
 		}
-		c.wake(ctx, first.RunID)
+		// No wake: the first delivery sent one. Had it died between its write and its wake,
+		// the sweeper wakes a run whose inbox item waits longer than its grace.
 		return Delivery{Outcome: Duplicate, Result: first.Result}, nil
 	case errors.Is(err, backend.ErrTokenNotFound):
 		return notFound("token %q was released", tok.Token), nil

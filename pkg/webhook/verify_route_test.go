@@ -297,7 +297,9 @@ func TestSenderRetriesAreDeliveredOnce(t *testing.T) {
 					return rec
 				}
 				first := send(tc.bodyOf("dlv-1", "first"), "dlv-1")
+				wakes := b.enqueues.Load()
 				retry := send(tc.bodyOf("dlv-1", "first"), "dlv-1")
+				require.Equal(t, wakes, b.enqueues.Load(), "a retry sends no wake: the first did")
 				require.Equal(t, tc.status, first.Code)
 				require.Equal(t, first.Code, retry.Code, "the retry is answered like the first")
 				require.Equal(t, first.Body.String(), retry.Body.String())
