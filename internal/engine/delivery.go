@@ -142,6 +142,7 @@ type Client struct {
 	poll       func()
 	secrets    verify.SecretResolver
 	tracer     trace.Tracer
+	tokens     *tokenCache // token records looked up lately (tokencache.go)
 }
 
 // NewClient returns a client of b; a nil b is refused.
@@ -155,7 +156,7 @@ func NewClient(b backend.Backend, opts ClientOptions) (*Client, error) {
 	}
 	return &Client{
 		b: b, clock: backend.ClockOf(b), maxPayload: PayloadLimit(opts.MaxPayloadBytes), poll: opts.Poll, secrets: secrets,
-		tracer: tracerOf(opts.TracerProvider),
+		tracer: tracerOf(opts.TracerProvider), tokens: newTokenCache(backend.ClockOf(b).Now),
 	}, nil
 }
 
@@ -207,6 +208,15 @@ func (c *Client) resumeHook(ctx context.Context, token string, payload json.RawM
 	if d.Outcome != 0 {
 		return d, nil
 	}
+	d, err = c.deliver(ctx, tok, data, newDeliveryID(), payload, nil, key)
+	if err != nil || d.Outcome != NotFound {
+		return d, err
+	}
+	// The token was released since the record was cached, and may have been claimed again by
+	// another run (custom tokens): look it up afresh, once.
+	if tok, data, d, err = c.lookup(ctx, token, backend.TokenHook); err != nil || d.Outcome != 0 {
+		return d, err
+	}
 	return c.deliver(ctx, tok, data, newDeliveryID(), payload, nil, key)
 }
 
@@ -234,12 +244,16 @@ func checkKey(key string) (Delivery, bool) {
 
 func newDeliveryID() string { return "dlv_" + rand.Text() }
 
-// lookup finds the live token of the given kind and decodes its data; a token that is not
-// one gives a NotFound delivery.
+// lookup finds the live token of the given kind and decodes its data, from the token cache
+// when it holds the record (see tokencache.go); a token that is not one gives a NotFound
+// delivery.
 func (c *Client) lookup(ctx context.Context, token, kind string) (backend.Token, TokenData, Delivery, error) {
 	var data TokenData
 	if token == "" {
 		return backend.Token{}, data, notFound("empty token"), nil
+	}
+	if tok, data, ok := c.tokens.get(token); ok && tok.Kind == kind {
+		return tok, data, Delivery{}, nil
 	}
 	tok, err := c.b.GetToken(ctx, token)
 	if errors.Is(err, backend.ErrTokenNotFound) {
@@ -251,8 +265,11 @@ func (c *Client) lookup(ctx context.Context, token, kind string) (backend.Token,
 	if tok.Kind != kind {
 		return tok, data, notFound("token %q belongs to a %s, not a %s", token, tok.Kind, kind), nil
 	}
-	data, err = DecodeTokenData(tok)
-	return tok, data, Delivery{}, err
+	if data, err = DecodeTokenData(tok); err != nil {
+		return tok, data, Delivery{}, err
+	}
+	c.tokens.put(tok, data)
+	return tok, data, Delivery{}, nil
 }
 
 // deliver validates raw, stores it with its binary body (a webhook request's) in the run's
@@ -289,6 +306,7 @@ func (c *Client) deliver(ctx context.Context, tok backend.Token, data TokenData,
 		// the sweeper wakes a run whose inbox item waits longer than its grace.
 		return Delivery{Outcome: Duplicate, Result: first.Result}, nil
 	case errors.Is(err, backend.ErrTokenNotFound):
+		c.tokens.drop(tok.Token)
 		return notFound("token %q was released", tok.Token), nil
 	case err != nil:
 		return Delivery{}, err

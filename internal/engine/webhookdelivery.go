@@ -98,11 +98,16 @@ func (t *WebhookTarget) deliver(ctx context.Context, r WebhookRequest) (Delivery
 }
 
 // reject counts the refusal d on the token record. The count is for operators: a failure to
-// make it (the webhook closed meanwhile, the store is down) is joined to d.Err, and the
-// caller still gets its 401.
+// make it (the store is down) is joined to d.Err, and the caller still gets its 401. A
+// webhook found closed by the count (its record came from the token cache) is NotFound, as
+// it would have been without the cache.
 func (t *WebhookTarget) reject(ctx context.Context, d Delivery) Delivery {
 	err := t.c.b.RejectDelivery(ctx, t.tok.Token, t.tok.RunID, t.tok.HookID, t.c.clock.Now().UTC())
-	if err != nil && !errors.Is(err, backend.ErrTokenNotFound) {
+	switch {
+	case errors.Is(err, backend.ErrTokenNotFound):
+		t.c.tokens.drop(t.tok.Token)
+		return notFound("token %q was released", t.tok.Token)
+	case err != nil:
 		d.Err = errors.Join(d.Err, fmt.Errorf("hookflow: counting the rejection: %w", err))
 	}
 	return d

@@ -41,7 +41,12 @@ func githubSignature(secret, body string) string {
 // counting is a backend that counts the writes a delivery makes.
 type counting struct {
 	backend.Backend
-	puts, enqueues, commits, rejects atomic.Int64
+	puts, enqueues, commits, rejects, lookups atomic.Int64
+}
+
+func (c *counting) GetToken(ctx context.Context, token string) (backend.Token, error) {
+	c.lookups.Add(1)
+	return c.Backend.GetToken(ctx, token)
 }
 
 func (c *counting) Commit(ctx context.Context, cm backend.Commit) error {
