@@ -8,10 +8,10 @@ import (
 	"github.com/hookflow/hookflow/pkg/backend"
 )
 
-// LiveRuns returns the IDs of the runs that are waiting or due, sorted: the runs that hold a
-// live token (waiting on a hook or webhook) and those that ListDue reports (a timer, a retry,
-// a first turn, an inbox item). A run that waits on nothing the store can see (stuck, and
-// holding no token) is not listed.
+// LiveRuns returns the IDs of the runs that have not ended, sorted: the runs that hold a live
+// token (waiting on a hook or webhook), those that ListDue reports (a timer, a retry, a first
+// turn, an inbox item), and every run that ListRuns lists in a status that is not terminal
+// (which finds a stuck run holding no token).
 func LiveRuns(ctx context.Context, b backend.Store, now time.Time) ([]string, error) {
 	seen := map[string]bool{}
 	toks, err := b.ListTokens(ctx, "")
@@ -29,6 +29,25 @@ func LiveRuns(ctx context.Context, b backend.Store, now time.Time) ([]string, er
 	}
 	for _, id := range due {
 		seen[id] = true
+	}
+	// And every run that has not ended, from the runs listing: this finds a run that waits on
+	// nothing the two above see (stuck, holding no token). The listing may lag a moment behind
+	// writes on DynamoDB; the two above do not.
+	for _, st := range []backend.RunStatus{backend.StatusPending, backend.StatusRunning, backend.StatusWaiting, backend.StatusStuck} {
+		q := backend.RunQuery{Status: st, Limit: backend.MaxRunPage}
+		for {
+			page, err := b.ListRuns(ctx, q)
+			if err != nil {
+				return nil, err
+			}
+			for _, r := range page.Runs {
+				seen[r.ID] = true
+			}
+			if page.Next == "" {
+				break
+			}
+			q.Cursor = page.Next
+		}
 	}
 	ids := make([]string, 0, len(seen))
 	for id := range seen {

@@ -114,10 +114,9 @@ func (rc RunCheck) MarshalJSON() ([]byte, error) {
 	}{rc.RunID, rc.Workflow, msg})
 }
 
-// LiveRuns returns the IDs of the runs in flight, sorted: those that hold a live hook token
-// (waiting on a hook or webhook) and those that are due (a timer, a retry, an inbox item, a
-// first turn). A run that waits on nothing the store can see (stuck, holding no token) is not
-// listed.
+// LiveRuns returns the IDs of the runs in flight, sorted: every run that has not ended, stuck
+// ones included, whether it holds a hook token, is due (a timer, a retry, an inbox item, a
+// first turn) or waits on nothing the store can see.
 func (c *Client) LiveRuns(ctx context.Context) ([]string, error) {
 	e, err := c.engine()
 	if err != nil {

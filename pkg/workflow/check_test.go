@@ -3,6 +3,7 @@ package workflow_test
 import (
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -140,4 +141,39 @@ func TestRequireReplayDir(t *testing.T) {
 	rec = &recordingTB{TB: t}
 	workflowtest.RequireReplayDir(rec, t.TempDir(), checkoutV2)
 	require.True(t, rec.fatal, "an empty directory checks nothing: an error, not a pass")
+}
+
+// A stuck run that holds no token and is not due is still in flight: LiveRuns lists it (the
+// runs listing finds it), and the gate checks it. On memory and DynamoDB.
+func TestLiveRunsListStuckRunsWithoutTokens(t *testing.T) {
+	t.Parallel()
+	onBackends(t, func(t *testing.T, b workflow.Backend) {
+		c := workflow.NewClient(b, workflow.ClientOptions{})
+		ctx := t.Context()
+		id, err := c.StartByName(ctx, "retired-workflow", []byte(`{}`), workflow.WithRunID("stuck-1"))
+		require.NoError(t, err)
+		w := workflow.NewWorker(b, workflow.NewRegistry(other), workflow.WorkerOptions{Logger: slog.New(slog.DiscardHandler), StuckAfter: 1})
+		t.Cleanup(w.Close)
+		require.NoError(t, w.RunTurn(ctx, id))
+		info, err := c.GetRun(ctx, id)
+		require.NoError(t, err)
+		require.Equal(t, workflow.StatusStuck, info.Status, "its workflow is not registered")
+		hooks, err := c.ListHooks(ctx, workflow.HookFilter{RunID: id})
+		require.NoError(t, err)
+		require.Empty(t, hooks)
+
+		live, err := c.LiveRuns(ctx)
+		require.NoError(t, err)
+		require.Contains(t, live, id)
+		checks, err := workflow.CheckLiveRuns(ctx, c, workflow.NewRegistry(other))
+		require.NoError(t, err)
+		var found bool
+		for _, rc := range checks {
+			if rc.RunID == id {
+				found = true
+				require.ErrorIs(t, rc.Err, workflow.ErrNotRegistered, "the gate reports the stuck run's missing workflow")
+			}
+		}
+		require.True(t, found, "the gate checks the stuck run")
+	})
 }
