@@ -143,6 +143,7 @@ type Client struct {
 	secrets    verify.SecretResolver
 	tracer     trace.Tracer
 	tokens     *tokenCache // token records looked up lately (tokencache.go)
+	recent     *recentRuns // runs delivered to lately (hotruns.go)
 }
 
 // NewClient returns a client of b; a nil b is refused.
@@ -157,6 +158,7 @@ func NewClient(b backend.Backend, opts ClientOptions) (*Client, error) {
 	return &Client{
 		b: b, clock: backend.ClockOf(b), maxPayload: PayloadLimit(opts.MaxPayloadBytes), poll: opts.Poll, secrets: secrets,
 		tracer: tracerOf(opts.TracerProvider), tokens: newTokenCache(backend.ClockOf(b).Now),
+		recent: newRecentRuns(backend.ClockOf(b).Now),
 	}, nil
 }
 
@@ -315,9 +317,14 @@ func (c *Client) deliver(ctx context.Context, tok backend.Token, data TokenData,
 	return Delivery{Outcome: Stored, Result: res}, nil
 }
 
-// wake queues a turn of the run, unless a runner holds it and will see the payload itself
-// (WakeAfterDelivery). A failure is not returned: the payload is stored, and the sweeper
-// wakes runs with inbox items that wait too long.
+// wake queues a turn of the run; when this client delivered to the run moments before, it
+// first reads whether a runner holds the run and will see the payload itself
+// (WakeAfterDelivery; see hotruns.go). A failure is not returned: the payload is stored, and
+// the sweeper wakes runs with inbox items that wait too long.
 func (c *Client) wake(ctx context.Context, runID string) {
-	_ = WakeAfterDelivery(ctx, c.b, c.clock, runID)
+	if c.recent.touch(runID) {
+		_ = WakeAfterDelivery(ctx, c.b, c.clock, runID)
+		return
+	}
+	_ = c.b.Enqueue(ctx, runID, 0)
 }

@@ -41,7 +41,12 @@ func githubSignature(secret, body string) string {
 // counting is a backend that counts the writes a delivery makes.
 type counting struct {
 	backend.Backend
-	puts, enqueues, commits, rejects, lookups atomic.Int64
+	puts, enqueues, commits, rejects, lookups, runReads atomic.Int64
+}
+
+func (c *counting) GetRun(ctx context.Context, runID string) (backend.Run, error) {
+	c.runReads.Add(1)
+	return c.Backend.GetRun(ctx, runID)
 }
 
 func (c *counting) GetToken(ctx context.Context, token string) (backend.Token, error) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -16,12 +17,27 @@ import (
 // history already holds `history` received payloads. The warm cache continues the parked run
 // without replay, so the figure should stay flat as history grows.
 func BenchmarkResumeToWorkflow(b *testing.B) {
-	for _, history := range []int{0, 1_000, 10_000} {
-		b.Run(fmt.Sprintf("history=%d", history), func(b *testing.B) { benchResume(b, history) })
+	for _, kind := range []string{"memory", "bbolt"} {
+		for _, history := range []int{0, 1_000, 10_000} {
+			b.Run(fmt.Sprintf("%s/history=%d", kind, history), func(b *testing.B) { benchResume(b, kind, history) })
+		}
 	}
 }
 
-func benchResume(b *testing.B, history int) {
+// openBench returns a backend of the kind: "memory", or "bbolt" (a file in b's temp dir).
+func openBench(b *testing.B, kind string) *memory.Backend {
+	b.Helper()
+	if kind == "memory" {
+		return memory.New()
+	}
+	mb, err := memory.Open(filepath.Join(b.TempDir(), "hookflow.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	return mb
+}
+
+func benchResume(b *testing.B, kind string, history int) {
 	seen := make(chan int, 1)
 	wf := workflow.Define("bench-listener", func(ctx workflow.Context, _ struct{}) (int, error) {
 		hook, err := workflow.CreateHook[int](ctx, workflow.HookOptions{Token: "bench"})
@@ -38,7 +54,7 @@ func benchResume(b *testing.B, history int) {
 			}
 		}
 	})
-	mb := memory.New()
+	mb := openBench(b, kind)
 	defer mb.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	w := workflow.NewWorker(mb, workflow.NewRegistry(wf), workflow.WorkerOptions{

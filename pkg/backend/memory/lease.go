@@ -5,10 +5,16 @@ import (
 	"fmt"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/hookflow/hookflow/pkg/backend"
 )
+
+// Leases live in memory only, also when the backend keeps a file. A lease says which runner
+// of this process works on a run; a bbolt file is open in one process at a time (bbolt locks
+// it), so when the file is opened again every runner that held a lease is gone and its lease
+// means nothing. Keeping leases out of the file takes two fsyncs (take, release) off every
+// turn, and nothing depends on a lease for correctness: a commit's version check keeps
+// history exact. The run record must still fit backend.MaxItemBytes with its lease, as on
+// DynamoDB, where the lease is two attributes of the run item.
 
 // leaseUntil is until as the driver keeps it: truncated to the millisecond, in UTC, as the
 // AWS driver stores it (a number of milliseconds).
@@ -22,7 +28,7 @@ func leaseUntil(until time.Time) time.Time {
 // empty owner), since a lease stored already lapsed would hold nothing. A held lease has
 // lapsed when its LeaseUntil is not after now. The run record with the lease must fit
 // backend.MaxItemBytes, as on DynamoDB, else the call fails with backend.ErrTooLarge.
-func (b *Backend) TakeLease(ctx context.Context, runID, owner string, now, until time.Time) (err error) {
+func (b *Backend) TakeLease(ctx context.Context, runID, owner string, now, until time.Time) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -34,13 +40,7 @@ func (b *Backend) TakeLease(ctx context.Context, runID, owner string, now, until
 	if err := b.lock(); err != nil {
 		return err
 	}
-	var wait func() error
-	defer func() {
-		b.mu.Unlock()
-		if err == nil {
-			err = settle(wait, fmt.Sprintf("memory: take lease of run %q", runID))
-		}
-	}()
+	defer b.mu.Unlock()
 	rs, ok := b.runs[runID]
 	if !ok {
 		return fmt.Errorf("memory: take lease of run %q: %w", runID, backend.ErrRunNotFound)
@@ -54,7 +54,6 @@ func (b *Backend) TakeLease(ctx context.Context, runID, owner string, now, until
 	if err := checkRecord("the run record", runSize(next, rs.tokenBytes)); err != nil {
 		return fmt.Errorf("memory: take lease of run %q: %w", runID, err)
 	}
-	wait = b.persist(func(tx *bolt.Tx) error { return putRun(tx, next) })
 	rs.run = next
 	return nil
 }
@@ -75,27 +74,20 @@ func checkLease(owner string, now, until time.Time) error {
 // ReleaseLease frees the run's lease when owner holds it, as the contract of
 // backend.Store.ReleaseLease says; a lease that has lapsed but that no one has taken since
 // is still owner's to release. Otherwise, and for an unknown run, it does nothing.
-func (b *Backend) ReleaseLease(ctx context.Context, runID, owner string) (err error) {
+func (b *Backend) ReleaseLease(ctx context.Context, runID, owner string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	if err := b.lock(); err != nil {
 		return err
 	}
-	var wait func() error
-	defer func() {
-		b.mu.Unlock()
-		if err == nil {
-			err = settle(wait, fmt.Sprintf("memory: release lease of run %q", runID))
-		}
-	}()
+	defer b.mu.Unlock()
 	rs, ok := b.runs[runID]
 	if !ok || owner == "" || rs.run.LeaseOwner != owner {
 		return nil // no one holds a lease under an empty owner
 	}
 	next := rs.run
 	next.LeaseOwner, next.LeaseUntil = "", time.Time{}
-	wait = b.persist(func(tx *bolt.Tx) error { return putRun(tx, next) })
 	rs.run = next
 	return nil
 }

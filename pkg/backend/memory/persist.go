@@ -62,7 +62,7 @@ func OpenWithOptions(path string, opts Options) (*Backend, error) {
 }
 
 func open(path string, opts Options) (*Backend, error) {
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second, NoFreelistSync: true, FreelistType: bolt.FreelistMapType})
 	if err != nil {
 		return nil, fmt.Errorf("memory: open %s: %w", path, err)
 	}

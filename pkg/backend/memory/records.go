@@ -24,9 +24,8 @@ type runRecord struct {
 	DueAt     time.Time         `json:"dueAt"`
 	Failures  int               `json:"failures,omitempty"`
 	LastError string            `json:"lastError,omitempty"`
-	// The run lease; files written before it existed load with none.
-	LeaseOwner string    `json:"leaseOwner,omitempty"`
-	LeaseUntil time.Time `json:"leaseUntil,omitzero"`
+	// The run lease is not kept in the file (see lease.go); files written while it was
+	// load with none.
 	// The code version the run is pinned to; files written before it existed load with none.
 	CodeVersion string `json:"codeVersion,omitempty"`
 }
@@ -38,7 +37,7 @@ func newRunRecord(r backend.Run) runRecord {
 		Version: r.Version, LastSeq: r.LastSeq,
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, DueAt: r.DueAt,
 		Failures: r.Failures, LastError: r.LastError,
-		LeaseOwner: r.LeaseOwner, LeaseUntil: r.LeaseUntil, CodeVersion: r.CodeVersion,
+		CodeVersion: r.CodeVersion,
 	}
 }
 
@@ -49,7 +48,7 @@ func (r runRecord) run() backend.Run {
 		Version: r.Version, LastSeq: r.LastSeq,
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, DueAt: r.DueAt,
 		Failures: r.Failures, LastError: r.LastError,
-		LeaseOwner: r.LeaseOwner, LeaseUntil: r.LeaseUntil, CodeVersion: r.CodeVersion,
+		CodeVersion: r.CodeVersion,
 	}
 }
 
