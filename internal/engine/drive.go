@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"sync"
 	"time"
 
 	"github.com/hookflow/hookflow/pkg/backend"
@@ -166,8 +167,8 @@ func (e *Engine) hold(ctx context.Context, runID string) error {
 			e.release(ctx, runID, owner) // the write may have landed: do not leave it behind
 			return err
 		}
-		done, err := e.drain(ctx, runID, owner)
-		released := e.release(ctx, runID, owner)
+		done, letGo, err := e.drain(ctx, runID, owner)
+		released := letGo || e.release(ctx, runID, owner)
 		if !released {
 			// Deliveries see the run held and send no wake until the lease lapses: look
 			// again once it has.
@@ -196,25 +197,52 @@ func (e *Engine) hold(ctx context.Context, runID string) error {
 // the lease as it goes. handedOff reports that the run's next turn is already provided for: a
 // turn failed and its retry was scheduled (see turnFailed), or the drain stopped with work
 // left and queued a continuation.
-func (e *Engine) drain(ctx context.Context, runID, owner string) (handedOff bool, err error) {
-	stop := e.renewLease(ctx, runID, owner)
+func (e *Engine) drain(ctx context.Context, runID, owner string) (handedOff, released bool, err error) {
+	h := &heldLease{owner: owner}
+	stop := e.renewLease(ctx, runID, h)
 	defer stop()
 	start := time.Now()
 	for {
-		res, err := e.turnWithRetries(ctx, runID)
+		res, err := e.turnWithRetries(ctx, runID, h)
 		if err != nil {
-			return true, e.turnFailed(ctx, runID, err)
+			return true, false, e.turnFailed(ctx, runID, err)
 		}
 		if res.Continue && ctx.Err() == nil && !e.nearDeadline(ctx) && time.Since(start) < e.opts.MaxHold {
 			continue // more work now: this runner holds the run, so it does it
 		}
 		e.schedule(ctx, runID, res)
-		return res.Continue, nil
+		return res.Continue, res.Released, nil
 	}
 }
 
+// heldLease is a run lease held by a drain. Its renewals stop for good once a commit is about
+// to let go of it (stopRenewing): a renewal landing after that commit would take the freed
+// lease again and leave it behind, and deliveries would send no wake until it lapsed.
+type heldLease struct {
+	owner     string
+	mu        sync.Mutex // held across a renewal
+	lettingGo bool
+}
+
+// renew renews the lease unless a commit is letting go of it.
+func (h *heldLease) renew(ctx context.Context, b backend.Store, runID string, now time.Time, ttl time.Duration) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.lettingGo {
+		return nil
+	}
+	return b.TakeLease(ctx, runID, h.owner, now, now.Add(ttl))
+}
+
+// stopRenewing waits for a renewal in flight and stops any later one.
+func (h *heldLease) stopRenewing() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.lettingGo = true
+}
+
 // renewLease renews the lease every third of LeaseTTL until the returned func is called.
-func (e *Engine) renewLease(ctx context.Context, runID, owner string) (stop func()) {
+func (e *Engine) renewLease(ctx context.Context, runID string, h *heldLease) (stop func()) {
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
@@ -226,8 +254,7 @@ func (e *Engine) renewLease(ctx context.Context, runID, owner string) (stop func
 			case <-ctx.Done():
 				return
 			case <-t.C:
-				now := e.clock.Now()
-				if err := e.b.TakeLease(ctx, runID, owner, now, now.Add(e.opts.LeaseTTL)); err != nil && ctx.Err() == nil {
+				if err := h.renew(ctx, e.b, runID, e.clock.Now(), e.opts.LeaseTTL); err != nil && ctx.Err() == nil {
 					// Lost or unreachable: the version check still guards the commits.
 					e.logger.Warn("renewing a run lease", "run_id", runID, "error", err)
 				}
@@ -256,13 +283,13 @@ func (e *Engine) nearDeadline(ctx context.Context) bool {
 
 // turnWithRetries runs a turn, retrying after a short jittered backoff when it lost a race
 // with another runner's commit (rare under the lease: a lapsed lease, a runner without one).
-func (e *Engine) turnWithRetries(ctx context.Context, runID string) (TurnResult, error) {
+func (e *Engine) turnWithRetries(ctx context.Context, runID string, lease *heldLease) (TurnResult, error) {
 	var (
 		res TurnResult
 		err error
 	)
 	for attempt := range turnAttempts {
-		res, err = e.Turn(ctx, runID)
+		res, err = e.turn(ctx, runID, lease)
 		if err == nil || !IsRetryable(err) || ctx.Err() != nil || attempt == turnAttempts-1 {
 			break
 		}

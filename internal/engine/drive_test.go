@@ -127,8 +127,8 @@ func TestDriveSkipsARunWithNothingToDo(t *testing.T) {
 	require.Equal(t, before.Wakes+3, after.Wakes)
 }
 
-// releaseHook runs fn, once it is set, just before the next ReleaseLease of the wrapped
-// backend, and then forgets it.
+// releaseHook runs fn, once it is set, just before the wrapped backend's next ReleaseLease or
+// Commit that releases the lease (the holder letting go), and then forgets it.
 type releaseHook struct {
 	backend.Backend
 	mu sync.Mutex
@@ -142,6 +142,18 @@ func (r *releaseHook) set(fn func()) {
 }
 
 func (r *releaseHook) ReleaseLease(ctx context.Context, runID, owner string) error {
+	r.fire()
+	return r.Backend.ReleaseLease(ctx, runID, owner)
+}
+
+func (r *releaseHook) Commit(ctx context.Context, c backend.Commit) error {
+	if c.ReleaseLease != "" {
+		r.fire()
+	}
+	return r.Backend.Commit(ctx, c)
+}
+
+func (r *releaseHook) fire() {
 	r.mu.Lock()
 	fn := r.fn
 	r.fn = nil
@@ -149,7 +161,6 @@ func (r *releaseHook) ReleaseLease(ctx context.Context, runID, owner string) err
 	if fn != nil {
 		fn()
 	}
-	return r.Backend.ReleaseLease(ctx, runID, owner)
 }
 
 // The case that single flight must get right: a delivery lands after the holder's last inbox
@@ -388,8 +399,8 @@ func TestDeliveryToAHeldRunQueuesNoWake(t *testing.T) {
 	require.Zero(t, b.Pending())
 }
 
-// failRelease fails every ReleaseLease once on is set, after running the hook of its
-// releaseHook.
+// failRelease, once on is set, fails every ReleaseLease and every commit that would release
+// the lease (storing nothing of it), after running the hook of its releaseHook.
 type failRelease struct {
 	*releaseHook
 	on *atomic.Bool
@@ -399,13 +410,21 @@ func (f failRelease) ReleaseLease(ctx context.Context, runID, owner string) erro
 	if !f.on.Load() {
 		return f.releaseHook.ReleaseLease(ctx, runID, owner)
 	}
-	_ = f.releaseHook.ReleaseLease(context.WithoutCancel(ctx), "no-such-run", owner) // runs the hook only
+	f.fire()
 	return errors.New("injected: release failed")
 }
 
-// A release that fails leaves the lease behind, and deliveries then send no wake: the holder
-// still takes what arrived (its own lease does not stop it), and queues a wake for when the
-// lease lapses.
+func (f failRelease) Commit(ctx context.Context, c backend.Commit) error {
+	if f.on.Load() && c.ReleaseLease != "" {
+		f.fire()
+		return errors.New("injected: commit failed")
+	}
+	return f.releaseHook.Commit(ctx, c)
+}
+
+// A holder that cannot let go (its last commit fails, and so does its release) leaves the
+// lease behind, and deliveries then send no wake. It queues a wake for when the lease lapses,
+// and nothing is lost: the next runner takes both deliveries.
 func TestFailedReleaseLosesNothing(t *testing.T) {
 	t.Parallel()
 	b, clock, reg, _ := setup(t)
@@ -424,13 +443,59 @@ func TestFailedReleaseLosesNothing(t *testing.T) {
 	hooked.set(func() {
 		deliver(t, b, "r1", `"second"`)
 		require.NoError(t, WakeAfterDelivery(t.Context(), b, clock, "r1"))
+		require.Zero(t, b.Pending(), "no wake for a held run")
 	})
-	require.NoError(t, holder.Drive(t.Context(), "r1"))
+	require.NoError(t, holder.Drive(t.Context(), "r1"), "the failed turn is recorded and retried later")
 	run, err := b.GetRun(t.Context(), "r1")
+	require.NoError(t, err)
+	require.NotEqual(t, backend.StatusCompleted, run.Status)
+	require.NotEmpty(t, run.LeaseOwner, "the lease is left behind")
+	at, ok := b.NextVisible()
+	require.True(t, ok, "a wake is queued")
+	require.False(t, at.After(clock.Now().Add(DefaultLeaseTTL)), "no later than when the lease lapses: %v", at)
+
+	failing.Store(false)
+	clock.advance(DefaultLeaseTTL + time.Second)
+	next := newEngine(b, clock, reg)
+	t.Cleanup(next.Close)
+	for range 3 {
+		require.NoError(t, next.Drive(t.Context(), "r1"))
+	}
+	run, err = b.GetRun(t.Context(), "r1")
 	require.NoError(t, err)
 	require.Equal(t, backend.StatusCompleted, run.Status)
 	require.JSONEq(t, `["first","second"]`, string(run.Output))
-	at, ok := b.NextVisible()
-	require.True(t, ok, "a wake is queued for when the lease left behind lapses")
-	require.Equal(t, clock.Now().Add(DefaultLeaseTTL), at)
+}
+
+// countReleases counts the ReleaseLease calls of the wrapped backend.
+type countReleases struct {
+	backend.Backend
+	releases atomic.Int32
+}
+
+func (c *countReleases) ReleaseLease(ctx context.Context, runID, owner string) error {
+	c.releases.Add(1)
+	return c.Backend.ReleaseLease(ctx, runID, owner)
+}
+
+// A hold whose last turn commits lets go of the lease in that commit: no write of its own,
+// and the run is free for the next runner at once, whether it waits or ends.
+func TestLastCommitReleasesTheLease(t *testing.T) {
+	t.Parallel()
+	b, clock, reg, _ := setup(t)
+	registerListener(t, reg)
+	counted := &countReleases{Backend: b}
+	holder := newEngine(counted, clock, reg)
+	t.Cleanup(holder.Close)
+	startListener(t, b, clock, holder, 2)
+
+	for i, want := range []backend.RunStatus{backend.StatusWaiting, backend.StatusCompleted} {
+		deliver(t, b, "r1", fmt.Sprintf(`"%d"`, i))
+		require.NoError(t, holder.Drive(t.Context(), "r1"))
+		run, err := b.GetRun(t.Context(), "r1")
+		require.NoError(t, err)
+		require.Equal(t, want, run.Status)
+		require.Empty(t, run.LeaseOwner, "the lease is free")
+		require.Zero(t, counted.releases.Load(), "no ReleaseLease call")
+	}
 }

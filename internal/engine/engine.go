@@ -206,6 +206,9 @@ type TurnResult struct {
 	// Continue is true when the turn stopped with work left (near a deadline): the caller
 	// should queue another turn at once.
 	Continue bool
+	// Released is true when the turn's last commit let go of the run's lease, which the
+	// turn's caller held (see Engine.hold).
+	Released bool
 }
 
 // errStale means the executor's view of the run is stale; the turn should be retried.

@@ -30,6 +30,10 @@ type executor struct {
 	// pin is the code version the run's next commit pins it to: the engine's, for a run of a
 	// pinned workflow that is not pinned yet (see pin.go); empty once it is.
 	pin string
+	// lease is the run's lease the current turn's caller holds (nil: none); letGo makes the
+	// next commit release it, as the turn's last commit does when the workflow waits or ends.
+	lease *heldLease
+	letGo bool
 
 	// The run record as of the last commit.
 	version int64

@@ -20,6 +20,12 @@ import (
 // Turns of one run may race (two workers, a duplicated wake); the version check in Commit
 // lets one win and the other fail with a retryable error (IsRetryable).
 func (e *Engine) Turn(ctx context.Context, runID string) (res TurnResult, err error) {
+	return e.turn(ctx, runID, nil)
+}
+
+// turn is Turn for the holder of the run's lease (nil: none), whose last commit, when the
+// workflow waits or ends, lets go of the lease in the same write (TurnResult.Released).
+func (e *Engine) turn(ctx context.Context, runID string, lease *heldLease) (res TurnResult, err error) {
 	ctx, span := e.tracer.Start(ctx, "hookflow.turn", trace.WithAttributes(attrRunID.String(runID)))
 	defer func() {
 		span.SetAttributes(attrStatus.String(string(res.Status)))
@@ -62,7 +68,9 @@ func (e *Engine) Turn(ctx context.Context, runID string) (res TurnResult, err er
 		e.stats.replays.Add(1)
 	}
 	e.stats.turns.Add(1)
+	x.lease = lease
 	res, err = x.turn(ctx)
+	x.lease, x.letGo = nil, false
 	if err != nil {
 		if errors.Is(err, errStale) {
 			e.stats.conflicts.Add(1)
@@ -288,12 +296,15 @@ func (x *executor) suspend(cont bool) (TurnResult, error) {
 		status, wake = backend.StatusRunning, x.eng.clock.Now().UTC()
 	}
 	moved := !wake.Equal(x.dueAt)
+	released := false
 	if x.dirty() || status != x.status || moved {
+		x.letGo = !cont
 		if err := x.commit(status, wake, nil, nil); err != nil {
 			return TurnResult{}, err
 		}
+		released = x.letGo && x.lease != nil
 	}
-	return TurnResult{Status: status, WakeAt: wake, WakeMoved: moved, Continue: cont}, nil
+	return TurnResult{Status: status, WakeAt: wake, WakeMoved: moved, Continue: cont, Released: released}, nil
 }
 
 // finish ends the run: it releases every token the run holds, drops what is left in its inbox
@@ -351,11 +362,12 @@ func (x *executor) finish(status backend.RunStatus, evType string, output []byte
 	}
 	errRaw := EncodeError(runErr)
 	x.record(evType, "", runEndData{Output: output, Error: errRaw})
+	x.letGo = true
 	if err := x.commit(status, time.Time{}, output, errRaw); err != nil {
 		return TurnResult{}, err
 	}
 	x.eng.logger.Info("run ended", "run_id", x.runID, "workflow", x.workflow, "status", string(status))
-	return TurnResult{Status: status}, nil
+	return TurnResult{Status: status, Released: x.lease != nil}, nil
 }
 
 // Side items (token claims and releases, responses) are visible the moment they land, so a
@@ -428,6 +440,10 @@ func (x *executor) commit(status backend.RunStatus, due time.Time, output, errRa
 		ReleaseTokens: x.releases,
 		PutResponses:  x.responses,
 		CodeVersion:   x.pin,
+	}
+	if x.letGo && x.lease != nil {
+		x.lease.stopRenewing()
+		c.ReleaseLease = x.lease.owner
 	}
 	if err := x.send(c); err != nil {
 		return err

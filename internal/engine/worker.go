@@ -138,7 +138,7 @@ func (w *Worker) process(ctx context.Context, m backend.WakeMessage) {
 // error is returned when the failure could not be recorded, when the turn kept racing others,
 // or when ctx ended; a wake for a run that does not exist is dropped (nil).
 func TurnAndSchedule(ctx context.Context, e *Engine, runID string) error {
-	res, err := e.turnWithRetries(ctx, runID)
+	res, err := e.turnWithRetries(ctx, runID, nil)
 	if err != nil {
 		return e.turnFailed(ctx, runID, err)
 	}

@@ -196,6 +196,11 @@ type Commit struct {
 	ReleaseTokens []string
 	// PutResponses are stored, replacing any earlier response for the same DeliveryID.
 	PutResponses []Response
+	// ReleaseLease, when not empty, frees the run's lease in the same write if this owner
+	// holds it, as ReleaseLease would after the commit: a runner's last commit of a hold
+	// lets go of the run without a write of its own. A lease that someone else holds is left
+	// alone, and the commit goes ahead either way.
+	ReleaseLease string
 }
 
 // Store is the durable half of the seam. Implementations are safe for concurrent use.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -199,6 +200,7 @@ type commitWrites struct {
 	lastSeq int64
 	tokens  []string // the run's token set after the commit
 	runItem item     // the run record after the commit, for its size
+	release bool     // the commit frees the run lease (Commit.ReleaseLease holds it)
 
 	claims    []types.TransactWriteItem
 	claimed   []string
@@ -351,6 +353,9 @@ func (b *Backend) buildCommit(c backend.Commit, r runRecord, owned map[string]bo
 		next.CodeVersion = c.CodeVersion
 	}
 	next.Version, next.LastSeq = c.Version+1, w.lastSeq
+	if w.release = c.ReleaseLease != "" && r.LeaseOwner == c.ReleaseLease; w.release {
+		next.LeaseOwner, next.LeaseUntil = "", time.Time{}
+	}
 	m, err := encodeRun(next)
 	if err != nil {
 		return nil, err
@@ -447,12 +452,21 @@ func (w *commitWrites) final(p commitPlan, lease string) (finalTx, error) {
 		u.Remove(attrTokens)
 	}
 	u.Remove(attrLease)
+	if w.release {
+		u.Remove(attrLeaseOwner)
+		u.Remove(attrLeaseUntil)
+	}
 	if deferred := w.deleteIDs[p.finalDeletes:]; len(deferred) > 0 {
 		u.Add(attrInboxDone, &types.AttributeValueMemberSS{Value: deferred})
 	}
 	cond := e.n(attrVersion) + " = " + e.v(num(c.Version))
 	if lease != "" {
 		cond += " AND " + e.n(attrLease) + " = " + e.v(str(lease))
+	}
+	if w.release {
+		// The lease as read: if it changed hands since, the commit is tried again and
+		// leaves the new holder's lease alone.
+		cond += " AND " + e.n(attrLeaseOwner) + " = " + e.v(str(c.ReleaseLease))
 	}
 	expression := u.String()
 
@@ -518,11 +532,19 @@ func (b *Backend) commitError(ctx context.Context, c backend.Commit, f finalTx, 
 // as the failed write saw it, when the endpoint returned it.
 func (b *Backend) runConditionError(ctx context.Context, c backend.Commit, old item) error {
 	if old == nil {
-		if _, err := b.readRun(ctx, c.RunID, attrRunID); err != nil {
+		r, err := b.readRun(ctx, c.RunID, attrRunID, attrVersion, attrLeaseOwner, attrLease)
+		if err != nil {
 			return err
 		}
-		return fmt.Errorf("aws: commit run %q at version %d: another commit came first: %w", c.RunID, c.Version, backend.ErrVersionConflict)
+		if old, err = encodeRun(r.Run); err != nil {
+			return err
+		}
 	}
 	v, _ := getNum(old, attrVersion)
+	if v == c.Version && c.ReleaseLease != "" && getStr(old, attrLeaseOwner) != c.ReleaseLease {
+		// Only the run lease moved (to a runner whose lease had to lapse first): try again,
+		// leaving it alone.
+		return fmt.Errorf("aws: commit run %q: the run lease changed hands: %w", c.RunID, errRetryable)
+	}
 	return fmt.Errorf("aws: commit run %q at version %d, stored version is %d: %w", c.RunID, c.Version, v, backend.ErrVersionConflict)
 }

@@ -202,9 +202,11 @@ func (b *Backend) putInboxError(ctx context.Context, it backend.InboxItem, idem 
 // that a commit consumed but has not deleted yet (the run's inboxDone set) are left out and
 // deleted. An unknown run, or one without items, gives an empty list.
 //
-// Without a limit one query reaches the run record too (its sort key follows the inbox keys),
-// which gives the inboxDone set; with a limit the run record is read first, and the query
-// stops once it has limit live items.
+// The run record's sort key follows the inbox keys, so a query that gets past the last item
+// reads the record too, and with it the inboxDone set: for a run with a short inbox, the
+// listing is one query. A limited listing asks for inboxSlack items more than it needs, for
+// hidden ones; when its first page stops short of the run record, the record is read on its
+// own and the query goes on until it has limit live items.
 func (b *Backend) ListInbox(ctx context.Context, runID string, limit int) ([]backend.InboxItem, error) {
 	if err := b.check(ctx); err != nil {
 		return nil, err
@@ -212,17 +214,6 @@ func (b *Backend) ListInbox(ctx context.Context, runID string, limit int) ([]bac
 	items := []backend.InboxItem{}
 	if runID == "" || len(runID) > MaxRunIDLen {
 		return items, nil
-	}
-	var done []string
-	if limit > 0 {
-		r, err := b.readRun(ctx, runID, attrInboxDone)
-		if errors.Is(err, backend.ErrRunNotFound) {
-			return items, nil
-		}
-		if err != nil {
-			return nil, fmt.Errorf("aws: list inbox of run %q: %w", runID, err)
-		}
-		done = r.inboxDone
 	}
 	var e expr
 	keyCond := e.n(AttrPK) + " = " + e.v(str(runPK(runID))) + " AND " + e.n(AttrSK) + " >= " + e.v(str(prefixInbox))
@@ -237,10 +228,24 @@ func (b *Backend) ListInbox(ctx context.Context, runID string, limit int) ([]bac
 		ConsistentRead:            aws.Bool(true),
 	}
 	if limit > 0 {
-		in.Limit = aws.Int32(int32(min(limit+len(done), 1000)))
+		in.Limit = aws.Int32(int32(min(limit+inboxSlack, 1000)))
+	}
+	var (
+		done     []string
+		doneRead bool // done holds the run record's set (or there is no record)
+		exists   bool
+	)
+	live := func() int {
+		n := 0
+		for _, it := range items {
+			if !slices.Contains(done, it.ID) {
+				n++
+			}
+		}
+		return n
 	}
 	p := dynamodb.NewQueryPaginator(b.db, in)
-	for p.HasMorePages() && (limit <= 0 || len(items) < limit) {
+	for p.HasMorePages() && (limit <= 0 || !doneRead || live() < limit) {
 		page, err := p.NextPage(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("aws: list inbox of run %q: %w", runID, err)
@@ -252,24 +257,40 @@ func (b *Backend) ListInbox(ctx context.Context, runID string, limit int) ([]bac
 				if err != nil {
 					return nil, fmt.Errorf("aws: list inbox of run %q: %w", runID, err)
 				}
-				if limit > 0 && (len(items) == limit || slices.Contains(done, it.ID)) {
-					continue
-				}
 				items = append(items, it)
 			case recRun:
-				if limit <= 0 {
-					done = getSet(m, attrInboxDone)
-				}
+				done, doneRead, exists = getSet(m, attrInboxDone), true, true
 			}
 		}
+		if limit > 0 && !doneRead && p.HasMorePages() {
+			// A deep inbox: read the set from the record rather than page through it all.
+			r, err := b.readRun(ctx, runID, attrInboxDone)
+			if errors.Is(err, backend.ErrRunNotFound) {
+				return []backend.InboxItem{}, nil
+			}
+			if err != nil {
+				return nil, fmt.Errorf("aws: list inbox of run %q: %w", runID, err)
+			}
+			done, doneRead, exists = r.inboxDone, true, true
+		}
+	}
+	if !exists {
+		return []backend.InboxItem{}, nil // no run record: an unknown run has no inbox
 	}
 	if len(done) > 0 {
 		items = slices.DeleteFunc(items, func(it backend.InboxItem) bool { return slices.Contains(done, it.ID) })
 		// Finish the deletes of a commit that did not get to them; best effort.
 		_ = b.deleteInboxDone(ctx, runID, done)
 	}
+	if limit > 0 && len(items) > limit {
+		items = items[:limit]
+	}
 	return items, nil // sorted by ID, since the sort key is the ID after a fixed prefix
 }
+
+// inboxSlack is how many items more than its limit a limited ListInbox asks for at first, so
+// that a few consumed items awaiting deletion do not cost it a second query.
+const inboxSlack = 8
 
 // deleteInboxDone deletes consumed inbox items of the run, then takes them out of the run's
 // inboxDone set. Both steps can be repeated safely.

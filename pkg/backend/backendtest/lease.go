@@ -24,6 +24,7 @@ func leaseTests() []subtest {
 		{"Invalid", testLeaseInvalid},
 		{"CreateRunStoresNone", testLeaseCreateRunStoresNone},
 		{"CommitLeavesIt", testLeaseCommitLeavesIt},
+		{"CommitReleases", testLeaseCommitReleases},
 		{"LargeCommitLeavesIt", testLeaseLargeCommitLeavesIt},
 		{"TerminalRun", testLeaseTerminalRun},
 		{"Concurrent", testLeaseConcurrent},
@@ -278,6 +279,49 @@ func testLeaseCommitLeavesIt(t *testing.T, b backend.Backend) {
 	releaseLease(t, b, run.ID, "worker-2")
 	appendEvents(t, b, run.ID, 1)
 	requireLease(t, b, run.ID, "", time.Time{}, "a commit does not bring a released lease back")
+}
+
+// A commit with ReleaseLease frees the lease its owner holds, in the same write; one naming
+// an owner that does not hold the lease (another runner took it after it lapsed, or no one
+// holds it) goes ahead and leaves the lease as it is. A large commit releases it too.
+func testLeaseCommitReleases(t *testing.T, b backend.Backend) {
+	run := setupRun(t, b)
+	at := now()
+	until := at.Add(time.Minute)
+	takeLease(t, b, run.ID, "worker-1", at, until)
+	c, cur := nextCommit(t, b, run.ID)
+	c.Status = backend.StatusWaiting
+	c.Events = mkEvents(cur.LastSeq+1, 2, at)
+	c.ReleaseLease = "worker-1"
+	mustCommit(t, b, c)
+	got := getRun(t, b, run.ID)
+	require.Equal(t, cur.Version+1, got.Version)
+	require.Equal(t, cur.LastSeq+2, got.LastSeq)
+	require.Equal(t, backend.StatusWaiting, got.Status)
+	requireLease(t, b, run.ID, "", time.Time{}, "after a commit that releases it")
+	require.Len(t, listEvents(t, b, run.ID, 0), int(got.LastSeq))
+
+	takeLease(t, b, run.ID, "worker-2", at, until)
+	c, cur = nextCommit(t, b, run.ID)
+	c.Events = mkEvents(cur.LastSeq+1, 1, at)
+	c.ReleaseLease = "worker-1"
+	mustCommit(t, b, c)
+	require.Equal(t, cur.Version+1, getRun(t, b, run.ID).Version)
+	requireLease(t, b, run.ID, "worker-2", until, "a commit releasing another owner's lease")
+
+	releaseLease(t, b, run.ID, "worker-2")
+	c, _ = nextCommit(t, b, run.ID)
+	c.ReleaseLease = "worker-2"
+	mustCommit(t, b, c)
+	requireLease(t, b, run.ID, "", time.Time{}, "a commit releasing a free lease")
+
+	takeLease(t, b, run.ID, "worker-3", at, until)
+	c, cur = nextCommit(t, b, run.ID)
+	c.Events = mkEvents(cur.LastSeq+1, backend.MaxTransactionItems+20, at)
+	c.ReleaseLease = "worker-3"
+	mustCommit(t, b, c)
+	requireLease(t, b, run.ID, "", time.Time{}, "after a large commit that releases it")
+	require.Len(t, listEvents(t, b, run.ID, 0), int(getRun(t, b, run.ID).LastSeq))
 }
 
 // A commit larger than one transaction (a driver may split it) leaves the lease as it was too.

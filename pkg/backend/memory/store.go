@@ -227,6 +227,9 @@ func (b *Backend) Commit(ctx context.Context, c backend.Commit) (err error) {
 	if c.CodeVersion != "" {
 		next.CodeVersion = c.CodeVersion
 	}
+	if c.ReleaseLease != "" && next.LeaseOwner == c.ReleaseLease {
+		next.LeaseOwner, next.LeaseUntil = "", time.Time{}
+	}
 	next.Version++
 	if len(events) > 0 {
 		next.LastSeq = events[len(events)-1].Seq
