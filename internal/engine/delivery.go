@@ -318,13 +318,17 @@ func (c *Client) deliver(ctx context.Context, tok backend.Token, data TokenData,
 }
 
 // wake queues a turn of the run; when this client delivered to the run moments before, it
-// first reads whether a runner holds the run and will see the payload itself
-// (WakeAfterDelivery; see hotruns.go). A failure is not returned: the payload is stored, and
+// may first read whether a runner holds the run and will see the payload itself, as
+// WakeAfterDelivery does (see hotruns.go). A failure is not returned: the payload is stored, and
 // the sweeper wakes runs with inbox items that wait too long.
 func (c *Client) wake(ctx context.Context, runID string) {
 	if c.recent.touch(runID) {
-		_ = WakeAfterDelivery(ctx, c.b, c.clock, runID)
-		return
+		run, err := c.b.GetRun(ctx, runID)
+		held := err == nil && heldByAnother(run, "", c.clock.Now())
+		c.recent.found(runID, held)
+		if held {
+			return
+		}
 	}
 	_ = c.b.Enqueue(ctx, runID, 0)
 }
