@@ -74,8 +74,9 @@ type Run struct {
 	Failures  int
 	LastError string
 	// LeaseOwner and LeaseUntil are the run's lease: the runner working on the run now, and
-	// when its hold lapses (see TakeLease). Zero when no runner holds it. Only TakeLease and
-	// ReleaseLease change them; CreateRun and Commit leave them alone.
+	// when its hold lapses (see TakeLease). Zero when no runner holds it. Only TakeLease,
+	// ReleaseLease and a Commit naming the holder in ReleaseLease change them; CreateRun and
+	// other commits leave them alone.
 	LeaseOwner string
 	LeaseUntil time.Time
 	// CodeVersion is the version of the workflow code the run is pinned to (the runner that

@@ -9,10 +9,13 @@
 // pkg/backend/backendtest. Driver specific behaviour:
 //
 //   - All state sits behind mutexes; every conditional write (Commit, CreateRun, PutInbox,
-//     TakeLease, ReleaseLease) is checked and applied under one lock, and, when persisted,
-//     written in one bbolt transaction before memory is changed, so a failed call changes
-//     nothing. The run lease is kept on the run record, its expiry truncated to the
-//     millisecond as DynamoDB keeps it, and persisted with it.
+//     TakeLease, ReleaseLease) is checked and applied under one lock, so a call refused by
+//     its condition changes nothing. When persisted, its records are queued for the file in
+//     that order and written with others in one bbolt transaction and one fsync (group
+//     commit, groupcommit.go); the call returns once they are on disk, and a write that
+//     fails to reach the file stops the backend (ErrFailed). The run lease is kept on the
+//     run record, its expiry truncated to the millisecond as DynamoDB keeps it, in memory
+//     only: the file is open in one process, whose runners are gone when it is reopened.
 //   - It is as strict as DynamoDB: it refuses, with backend.ErrTooLarge, what the Limits of
 //     package backend refuse (records over backend.MaxItemBytes, commits with more than
 //     backend.MaxSideItems side items or side items over backend.MaxTransactionBytes, first
