@@ -323,12 +323,9 @@ func (c *Client) deliver(ctx context.Context, tok backend.Token, data TokenData,
 // the sweeper wakes runs with inbox items that wait too long.
 func (c *Client) wake(ctx context.Context, runID string) {
 	if c.recent.touch(runID) {
-		run, err := c.b.GetRun(ctx, runID)
-		held := err == nil && heldByAnother(run, "", c.clock.Now())
+		held, _ := wakeUnlessHeld(ctx, c.b, c.clock, runID)
 		c.recent.found(runID, held)
-		if held {
-			return
-		}
+		return
 	}
 	_ = c.b.Enqueue(ctx, runID, 0)
 }

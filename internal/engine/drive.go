@@ -44,10 +44,16 @@ import (
 // that saves a queue message, an invocation and a read per delivery. A run that cannot be
 // read is woken all the same.
 func WakeAfterDelivery(ctx context.Context, b backend.Backend, clock backend.Clock, runID string) error {
+	_, err := wakeUnlessHeld(ctx, b, clock, runID)
+	return err
+}
+
+// wakeUnlessHeld is WakeAfterDelivery, reporting whether it found the run held.
+func wakeUnlessHeld(ctx context.Context, b backend.Backend, clock backend.Clock, runID string) (held bool, err error) {
 	if run, err := b.GetRun(ctx, runID); err == nil && heldByAnother(run, "", clock.Now()) {
-		return nil
+		return true, nil
 	}
-	return b.Enqueue(ctx, runID, 0)
+	return false, b.Enqueue(ctx, runID, 0)
 }
 
 // Defaults of single flight and commit grouping.
