@@ -14,9 +14,12 @@ import (
 	"github.com/hookflow/hookflow/pkg/workflow/workflowtest"
 )
 
-func post(t *testing.T, url, body string) (int, string) {
+// post sends body to url with hc: the webhook server's own client, since another test's
+// httptest server closing drops the idle connections of http.DefaultClient's transport, and
+// with them one a request of this test may be about to reuse.
+func post(t *testing.T, hc *http.Client, url, body string) (int, string) {
 	t.Helper()
-	resp, err := http.Post(url, "application/json", strings.NewReader(body))
+	resp, err := hc.Post(url, "application/json", strings.NewReader(body))
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
@@ -42,11 +45,11 @@ func TestShowcaseWebhooks(t *testing.T) {
 	t.Parallel()
 	env := workflowtest.New(t, catalog.Inbox, catalog.Paywall, catalog.Echo)
 	ctx, c := t.Context(), env.Client()
-	env.WebhookServer()
+	hc := env.WebhookServer().Client()
 
 	inbox, err := workflow.Start(ctx, c, catalog.Inbox, struct{}{})
 	require.NoError(t, err)
-	status, body := post(t, hookURL(t, env, inbox.ID()), "hello")
+	status, body := post(t, hc, hookURL(t, env, inbox.ID()), "hello")
 	require.Equal(t, http.StatusAccepted, status)
 	require.Empty(t, body)
 	out, err := inbox.Result(ctx)
@@ -57,7 +60,7 @@ func TestShowcaseWebhooks(t *testing.T) {
 	require.NoError(t, err)
 	url := hookURL(t, env, paywall.ID())
 	for range 2 {
-		status, body = post(t, url, "x")
+		status, body = post(t, hc, url, "x")
 		require.Equal(t, http.StatusPaymentRequired, status)
 		require.Equal(t, "payment required", body)
 	}
@@ -68,12 +71,12 @@ func TestShowcaseWebhooks(t *testing.T) {
 	echo, err := workflow.Start(ctx, c, catalog.Echo, struct{}{})
 	require.NoError(t, err)
 	url = hookURL(t, env, echo.ID())
-	status, body = post(t, url, `{"a":1}`)
+	status, body = post(t, hc, url, `{"a":1}`)
 	require.Equal(t, http.StatusOK, status)
 	require.JSONEq(t, `{"echo":{"a":1},"n":1}`, body)
-	status, _ = post(t, url, `nope`)
+	status, _ = post(t, hc, url, `nope`)
 	require.Equal(t, http.StatusBadRequest, status)
-	status, body = post(t, url, `{"stop":true}`)
+	status, body = post(t, hc, url, `{"stop":true}`)
 	require.Equal(t, http.StatusOK, status)
 	require.JSONEq(t, `{"echo":{"stop":true},"n":2}`, body)
 	n, err = echo.Result(ctx)
