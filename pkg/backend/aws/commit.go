@@ -531,20 +531,22 @@ func (b *Backend) commitError(ctx context.Context, c backend.Commit, f finalTx, 
 // another commit got there first (a new version, or the lease taken over). old is the record
 // as the failed write saw it, when the endpoint returned it.
 func (b *Backend) runConditionError(ctx context.Context, c backend.Commit, old item) error {
-	if old == nil {
-		r, err := b.readRun(ctx, c.RunID, attrRunID, attrVersion, attrLeaseOwner, attrLease)
+	var version int64
+	var owner string
+	if old != nil {
+		version, _ = getNum(old, attrVersion)
+		owner = getStr(old, attrLeaseOwner)
+	} else {
+		r, err := b.readRun(ctx, c.RunID, attrRunID, attrVersion, attrLeaseOwner)
 		if err != nil {
 			return err
 		}
-		if old, err = encodeRun(r.Run); err != nil {
-			return err
-		}
+		version, owner = r.Version, r.LeaseOwner
 	}
-	v, _ := getNum(old, attrVersion)
-	if v == c.Version && c.ReleaseLease != "" && getStr(old, attrLeaseOwner) != c.ReleaseLease {
+	if version == c.Version && c.ReleaseLease != "" && owner != c.ReleaseLease {
 		// Only the run lease moved (to a runner whose lease had to lapse first): try again,
 		// leaving it alone.
 		return fmt.Errorf("aws: commit run %q: the run lease changed hands: %w", c.RunID, errRetryable)
 	}
-	return fmt.Errorf("aws: commit run %q at version %d, stored version is %d: %w", c.RunID, c.Version, v, backend.ErrVersionConflict)
+	return fmt.Errorf("aws: commit run %q at version %d, stored version is %d: %w", c.RunID, c.Version, version, backend.ErrVersionConflict)
 }
