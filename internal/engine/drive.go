@@ -94,6 +94,9 @@ func (e *Engine) Drive(ctx context.Context, runID string) error {
 	case errors.Is(err, backend.ErrRunNotFound):
 		e.logger.Warn("wake for an unknown run dropped", "run_id", runID)
 		return nil
+	case errors.Is(err, backend.ErrUnreadable) && run.ID == runID:
+		// Its payloads cannot be read, its status can: the turn fails on the payloads, and
+		// the failure is recorded on the run (see recordFailure).
 	case err != nil:
 		return err
 	case run.Status.Terminal():

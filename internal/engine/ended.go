@@ -24,7 +24,7 @@ func (e *Engine) cleanEnded(ctx context.Context, run backend.Run) error {
 		now := e.clock.Now().UTC()
 		c := backend.Commit{
 			RunID: run.ID, Version: version, Status: run.Status, Output: run.Output, Error: run.Error,
-			Now: now, Failures: run.Failures, LastError: run.LastError,
+			DueAt: run.DueAt, Now: now, Failures: run.Failures, LastError: run.LastError,
 		}
 		for _, it := range items {
 			c.DeleteInbox = append(c.DeleteInbox, it.ID)

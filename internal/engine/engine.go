@@ -37,6 +37,8 @@ type Registry struct {
 	// moving holds the workflows whose runs move to new code (see pin.go); the others are
 	// pinned.
 	moving map[string]bool
+	// retention holds the workflows with a retention of their own (see retention.go).
+	retention map[string]time.Duration
 }
 
 // NewRegistry returns an empty registry.
@@ -124,6 +126,10 @@ type Options struct {
 	// TracerProvider makes the spans of turns and steps (see trace.go); default the global
 	// provider, a no-op unless the application installs one.
 	TracerProvider trace.TracerProvider
+	// Retention is how long a run is kept after it ends before it is deleted with its
+	// history (see retention.go); default DefaultRetention, KeepForever (any negative value)
+	// keeps ended runs. A workflow may have its own (Registry.SetRetention).
+	Retention time.Duration
 }
 
 func (o Options) withDefaults() Options {
@@ -152,6 +158,7 @@ func (o Options) withDefaults() Options {
 	if o.MaxHold <= 0 {
 		o.MaxHold = DefaultMaxHold
 	}
+	o.Retention = cmp.Or(o.Retention, DefaultRetention)
 	return o
 }
 

@@ -21,6 +21,7 @@ var sentinels = []struct {
 	{"payload_too_large", werr.ErrPayloadTooLarge},
 	{"cancelled", werr.ErrRunCancelled},
 	{"run_ended", werr.ErrRunEnded},
+	{"run_not_ended", werr.ErrRunNotEnded},
 	{"not_registered", werr.ErrNotRegistered},
 	{"panic", werr.ErrWorkflowPanic},
 	{"invalid_argument", werr.ErrInvalidArgument},

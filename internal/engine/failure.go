@@ -44,9 +44,12 @@ func (e *Engine) turnRetryDelay(n int) time.Duration {
 // on meanwhile is left alone (retryIn 0, stuck false).
 func (e *Engine) recordFailure(ctx context.Context, runID string, turnErr error) (retryIn time.Duration, stuck bool, err error) {
 	run, err := e.b.GetRun(ctx, runID)
-	if err != nil {
+	if err != nil && (!errors.Is(err, backend.ErrUnreadable) || run.ID != runID) {
 		return 0, false, err
 	}
+	// An unreadable run (its input cannot be decoded) still has a status and a version: its
+	// failure is recorded like any other. Output and Error are empty on a run that has not
+	// ended, so the commit below loses nothing.
 	if run.Status.Terminal() || run.Status == backend.StatusStuck {
 		return 0, false, nil
 	}

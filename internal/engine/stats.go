@@ -11,11 +11,12 @@ type Stats struct {
 	Replays, CatchUps           int64 // cold replays; warm runs brought up to date
 	Commits, Events             int64 // commits sent; events they appended
 	Forwarded                   int64 // wakes sent to the code version their run is pinned to
+	Deleted                     int64 // ended runs deleted when their retention passed
 }
 
 // counters is the engine's live Stats.
 type counters struct {
-	wakes, coalesced, turns, conflicts, idle, replays, catchUps, commits, events, forwarded atomic.Int64
+	wakes, coalesced, turns, conflicts, idle, replays, catchUps, commits, events, forwarded, deleted atomic.Int64
 }
 
 func (c *counters) snapshot() Stats {
@@ -23,7 +24,7 @@ func (c *counters) snapshot() Stats {
 		Wakes: c.wakes.Load(), Coalesced: c.coalesced.Load(), Turns: c.turns.Load(),
 		Conflicts: c.conflicts.Load(), IdleTurns: c.idle.Load(), Replays: c.replays.Load(),
 		CatchUps: c.catchUps.Load(), Commits: c.commits.Load(), Events: c.events.Load(),
-		Forwarded: c.forwarded.Load(),
+		Forwarded: c.forwarded.Load(), Deleted: c.deleted.Load(),
 	}
 }
 

@@ -40,6 +40,9 @@ type WebhookConfig struct {
 	// deliverykey.go).
 	DeliveryIDHeader  string `json:"deliveryIdHeader,omitempty"`
 	DeliveryIDPointer string `json:"deliveryIdPointer,omitempty"`
+	// KeepHeaders names the credential and signature headers this webhook stores anyway
+	// (see redact.go); the others are dropped before the request is stored.
+	KeepHeaders []string `json:"keepHeaders,omitempty"`
 }
 
 // Response is an answer for a webhook's caller, as stored in token records (static and

@@ -43,6 +43,11 @@ func (e *Engine) turn(ctx context.Context, runID string, lease *heldLease) (res 
 		if err := e.cleanEnded(ctx, run); err != nil {
 			return TurnResult{}, e.wrap(runID, err)
 		}
+		if e.expired(run) {
+			if err := e.deleteExpired(ctx, run); err != nil {
+				return TurnResult{}, e.wrap(runID, err)
+			}
+		}
 		return TurnResult{Status: run.Status}, nil
 	}
 	if run.Status == backend.StatusStuck {
@@ -363,7 +368,7 @@ func (x *executor) finish(status backend.RunStatus, evType string, output []byte
 	errRaw := EncodeError(runErr)
 	x.record(evType, "", runEndData{Output: output, Error: errRaw})
 	x.letGo = true
-	if err := x.commit(status, time.Time{}, output, errRaw); err != nil {
+	if err := x.commit(status, x.eng.expiry(x.workflow, x.eng.clock.Now().UTC()), output, errRaw); err != nil {
 		return TurnResult{}, err
 	}
 	x.eng.logger.Info("run ended", "run_id", x.runID, "workflow", x.workflow, "status", string(status))

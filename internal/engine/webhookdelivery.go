@@ -141,7 +141,7 @@ func (t *WebhookTarget) check(ctx context.Context, r WebhookRequest) (Delivery, 
 func (t *WebhookTarget) store(ctx context.Context, r WebhookRequest) (Delivery, error) {
 	c := t.c
 	rec := RequestRecord{
-		ID: newDeliveryID(), Method: r.Method, URL: r.URL, Header: r.Header.Clone(),
+		ID: newDeliveryID(), Method: r.Method, URL: r.URL, Header: storedHeader(r.Header, t.data),
 		ReceivedAt: c.clock.Now().UTC(),
 	}
 	raw, err := json.Marshal(rec)

@@ -51,6 +51,7 @@ const (
 	GetIdempotency Point = "GetIdempotency"
 	TakeLease      Point = "TakeLease"
 	ReleaseLease   Point = "ReleaseLease"
+	DeleteRun      Point = "DeleteRun"
 	ListDue        Point = "ListDue"
 	Enqueue        Point = "Enqueue"
 	Receive        Point = "Receive"
@@ -59,7 +60,7 @@ const (
 
 // WritePoints are the points that change state: a fault there may be FailBefore or
 // CrashAfter.
-var WritePoints = []Point{CreateRun, Commit, PutInbox, Enqueue, Ack, TakeLease, ReleaseLease}
+var WritePoints = []Point{CreateRun, Commit, PutInbox, Enqueue, Ack, TakeLease, ReleaseLease, DeleteRun}
 
 // ReadPoints are the reads on the paths of a turn (the run, its history, its inbox, the tokens
 // it releases as it ends) and of a delivery (the token). Faults there are FailBefore only.
@@ -148,7 +149,7 @@ func (f Fault) covers(n int) bool {
 
 var allPoints = []Point{
 	CreateRun, GetRun, ListRuns, ListEvents, Commit, PutInbox, RejectDelivery, ListInbox, GetToken, ListTokens,
-	GetResponse, GetIdempotency, TakeLease, ReleaseLease, ListDue, Enqueue, Receive, Ack,
+	GetResponse, GetIdempotency, TakeLease, ReleaseLease, DeleteRun, ListDue, Enqueue, Receive, Ack,
 }
 
 // Fired records one call that an armed fault failed.

@@ -106,6 +106,11 @@ func (b *Backend) TakeLease(ctx context.Context, runID, owner string, now, until
 	return do(b, TakeLease, runID, func() error { return b.inner.TakeLease(ctx, runID, owner, now, until) })
 }
 
+// DeleteRun is the DeleteRun point.
+func (b *Backend) DeleteRun(ctx context.Context, runID string) error {
+	return do(b, DeleteRun, runID, func() error { return b.inner.DeleteRun(ctx, runID) })
+}
+
 // ReleaseLease is the ReleaseLease point.
 func (b *Backend) ReleaseLease(ctx context.Context, runID, owner string) error {
 	return do(b, ReleaseLease, runID, func() error { return b.inner.ReleaseLease(ctx, runID, owner) })

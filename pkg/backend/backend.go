@@ -67,7 +67,9 @@ type Run struct {
 	CreatedAt time.Time
 	UpdatedAt time.Time
 	// DueAt is when the run next needs a turn without any outside input (a timer, a retry
-	// delay, a first turn that was never taken). Zero means never. ListDue reports it.
+	// delay, a first turn that was never taken). Zero means never. ListDue reports it. For
+	// an ended run it is when retention deletes the run (the engine's turn then calls
+	// DeleteRun); zero keeps it.
 	DueAt time.Time
 	// Failures counts the turns that failed in a row since the last one that committed work;
 	// LastError is the error of the latest. Commit replaces both.
@@ -281,6 +283,19 @@ type Store interface {
 	// one does, or the run does not exist, it does nothing and returns nil.
 	ReleaseLease(ctx context.Context, runID, owner string) error
 
+	// DeleteRun deletes an ended run and everything stored under it: its events, its inbox
+	// items, the token records that still name it, and the run record itself, last. A run
+	// whose status is not terminal is left alone and the call fails with ErrRunNotEnded; an
+	// unknown run fails with ErrRunNotFound (so a second DeleteRun of one run does). Records
+	// keyed by delivery or key rather than by run (responses, idempotency records) are not
+	// touched: they expire by their ExpiresAt.
+	//
+	// DeleteRun need not be atomic: a driver may delete in batches. One that is cut short (the
+	// context ended, a write failed) leaves the run record in place, so the run stays listed
+	// (and due, if it was) and another DeleteRun finishes the job; until then its history may
+	// be partly gone.
+	DeleteRun(ctx context.Context, runID string) error
+
 	// ListDue returns the IDs of runs that need a turn: runs whose DueAt is not zero and not
 	// after q.DueBefore, and runs with an inbox item whose CreatedAt is not after
 	// q.InboxBefore. Stuck runs are never listed, whatever their inbox holds. Each ID appears
@@ -391,9 +406,11 @@ type Backend interface {
 
 // Errors of the seam. Drivers return errors that match these with errors.Is.
 var (
-	ErrRunNotFound         = errors.New("backend: run not found")
-	ErrRunExists           = errors.New("backend: run already exists")
-	ErrRunEnded            = errors.New("backend: run has ended")
+	ErrRunNotFound = errors.New("backend: run not found")
+	ErrRunExists   = errors.New("backend: run already exists")
+	ErrRunEnded    = errors.New("backend: run has ended")
+	// ErrRunNotEnded reports a DeleteRun of a run whose status is not terminal.
+	ErrRunNotEnded         = errors.New("backend: run has not ended")
 	ErrVersionConflict     = errors.New("backend: run version conflict")
 	ErrInvalidCommit       = errors.New("backend: invalid commit")
 	ErrTokenNotFound       = errors.New("backend: token not found")
@@ -408,6 +425,12 @@ var (
 	ErrLeaseHeld = errors.New("backend: run lease held by another owner")
 	// ErrInvalidCursor reports a ListRuns cursor that ListRuns did not return.
 	ErrInvalidCursor = errors.New("backend: invalid page cursor")
+	// ErrUnreadable reports a record that exists but whose payloads cannot be read (a payload
+	// codec, pkg/codec, cannot decode them: a key is missing, the record was altered). The
+	// call returns the record with those payload fields empty beside the error, so that its
+	// other fields (status, version, failures) still serve: the engine records the failure
+	// on the run, where an operator sees it.
+	ErrUnreadable = errors.New("backend: record payload cannot be read")
 	// ErrInvalidLease reports a malformed TakeLease (an empty owner, an expiry not in the
 	// future).
 	ErrInvalidLease = errors.New("backend: invalid lease request")

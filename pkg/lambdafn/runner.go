@@ -42,7 +42,7 @@ func NewRunner(b backend.Backend, reg *workflow.Registry, cfg Config, log *slog.
 		w: workflow.NewWorker(b, reg, workflow.WorkerOptions{
 			Concurrency: 1, BaseURL: cfg.BaseURL, Logger: log,
 			CodeVersion: cfg.codeVersion(), Forward: forwarder(cfg.Invoker, cfg.FunctionName),
-			Secrets: cfg.Secrets, TracerProvider: cfg.TracerProvider,
+			Secrets: cfg.Secrets, TracerProvider: cfg.TracerProvider, Retention: cfg.Retention,
 		}),
 		b: b, clock: backend.ClockOf(b), grace: cfg.SweepGrace, log: log,
 		margin: 3 * time.Second,

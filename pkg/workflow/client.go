@@ -215,6 +215,9 @@ type RunInfo struct {
 	// CodeVersion is the version of the code the run is pinned to (see Versioning); empty
 	// when it is not pinned.
 	CodeVersion string `json:"codeVersion,omitempty"`
+	// DeleteAt is when retention deletes an ended run (WorkerOptions.Retention); zero for a
+	// run that has not ended or is kept.
+	DeleteAt time.Time `json:"deleteAt,omitzero"`
 }
 
 // GetRun returns what is known of a run, or an error matching ErrRunNotFound.
@@ -236,6 +239,9 @@ func runInfo(run backend.Run) RunInfo {
 		ID: run.ID, Workflow: run.Workflow, Status: RunStatus(run.Status), Input: run.Input, Output: run.Output,
 		CreatedAt: run.CreatedAt, UpdatedAt: run.UpdatedAt, Failures: run.Failures, LastError: run.LastError,
 		CodeVersion: run.CodeVersion,
+	}
+	if run.Status.Terminal() {
+		info.DeleteAt = run.DueAt
 	}
 	if err := engine.DecodeError(run.Error); err != nil {
 		info.Error = err.Error()

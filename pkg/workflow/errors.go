@@ -27,6 +27,9 @@ var (
 	ErrRunCancelled = werr.ErrRunCancelled
 	// ErrRunEnded: the run has completed or failed already (CancelRun).
 	ErrRunEnded = werr.ErrRunEnded
+	// ErrRunNotEnded: the run has not completed, failed or been cancelled (DeleteRun: cancel
+	// it first).
+	ErrRunNotEnded = werr.ErrRunNotEnded
 	// ErrNotRegistered: no workflow of that name is registered with the worker.
 	ErrNotRegistered = werr.ErrNotRegistered
 	// ErrWorkflowPanic: workflow code panicked; the run failed with the panic and its stack.

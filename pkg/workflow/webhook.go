@@ -90,6 +90,13 @@ type WebhookOptions struct {
 	// delivers (Slack's url_verification, the hub.challenge of Meta and WebSub-style
 	// senders) itself: it is not delivered and does not wake the run. See verify.Handshake.
 	Handshake *verify.Handshake
+	// KeepHeaders names request headers the webhook stores although they carry
+	// credentials. By default a stored request (what Receive returns, the run's history, an
+	// export) has no Authorization, Proxy-Authorization or Cookie header, and, once a Verify
+	// spec has checked it, no signature header: keep one here when the workflow itself must
+	// read it (to check a bearer token of its own, say), knowing that it is kept as long as
+	// the run.
+	KeepHeaders []string
 }
 
 // config checks the options and returns the settings the token record keeps.
@@ -97,6 +104,12 @@ func (o WebhookOptions) config() (*engine.WebhookConfig, error) {
 	cfg := &engine.WebhookConfig{
 		Manual: o.Manual, ResponseTimeout: o.ResponseTimeout,
 		DeliveryIDHeader: o.DeliveryIDHeader, DeliveryIDPointer: o.DeliveryIDPointer,
+	}
+	for _, h := range o.KeepHeaders {
+		if !validHeaderName(h) {
+			return nil, fmt.Errorf("%w: KeepHeaders: %q is not a header name", ErrInvalidArgument, h)
+		}
+		cfg.KeepHeaders = append(cfg.KeepHeaders, http.CanonicalHeaderKey(h))
 	}
 	if o.Verify != nil && o.DeliveryIDHeader == "" && o.DeliveryIDPointer == "" {
 		cfg.DeliveryIDHeader = verify.DeliveryIDHeader(o.Verify.Kind)
@@ -292,4 +305,19 @@ func (r *Request) RespondWith(ctx Context, resp Response) error {
 		return fmt.Errorf("%w: response: %v", ErrInvalidArgument, err)
 	}
 	return r.hook.RespondWith(ctxOf(ctx), r.ID, raw)
+}
+
+// validHeaderName reports whether s is an HTTP header field name (an RFC 9110 token).
+func validHeaderName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, c := range []byte(s) {
+		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
+			strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
+		if !ok {
+			return false
+		}
+	}
+	return true
 }

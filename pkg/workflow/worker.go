@@ -71,6 +71,13 @@ type WorkerOptions struct {
 	// delivery was made by another process. Default the global provider
 	// (otel.GetTracerProvider), a no-op until the application installs one.
 	TracerProvider trace.TracerProvider
+	// Retention is how long a run is kept after it ends (completed, failed or cancelled):
+	// then the worker deletes it with its history, inbox leftovers and hook tokens. Default
+	// DefaultRetention (30 days); KeepForever keeps ended runs. A workflow may set its own
+	// (Workflow.WithRetention). The period is fixed when the run ends: changing it later
+	// does not move the deletion of runs that have ended. Export a run you need to keep
+	// (Client.ExportRun) before it goes.
+	Retention time.Duration
 }
 
 // WorkerStats counts what a worker did since it was made.
@@ -98,6 +105,8 @@ type WorkerStats struct {
 	// Forwarded is how many wakes went to the code version their run is pinned to
 	// (WorkerOptions.Forward).
 	Forwarded int64
+	// Deleted is how many ended runs the worker deleted when their retention passed.
+	Deleted int64
 }
 
 // Worker drains the wake queue and runs turns of the registered workflows. The embedded dev
@@ -127,6 +136,7 @@ func NewWorker(b Backend, r *Registry, opts WorkerOptions) *Worker {
 		StuckAfter: opts.StuckAfter, RetryBase: opts.RetryBase,
 		CheckpointEvery: opts.CheckpointEvery, LeaseTTL: opts.LeaseTTL, MaxHold: opts.MaxHold,
 		CodeVersion: opts.CodeVersion, Forward: opts.Forward, Secrets: opts.Secrets, TracerProvider: opts.TracerProvider,
+		Retention: opts.Retention,
 	})
 	return &Worker{
 		reg: r,

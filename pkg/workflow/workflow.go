@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/hookflow/hookflow/internal/engine"
 )
@@ -36,7 +37,8 @@ type Workflow[In, Out any] struct {
 	name   string
 	fn     func(ctx Context, in In) (Out, error)
 	err    error
-	moving bool // Versioning MoveRuns
+	moving bool          // Versioning MoveRuns
+	retain time.Duration // WithRetention; 0: the worker's
 }
 
 // Define declares a workflow. The name is stored in every run's history and must stay stable
@@ -66,6 +68,7 @@ type Registrable interface {
 	Name() string
 	untyped() (engine.WorkflowFunc, error)
 	versioning() Versioning
+	retention() time.Duration
 }
 
 // untyped erases the workflow's types: JSON input in, JSON output out.
@@ -128,6 +131,7 @@ func (r *Registry) Register(w Registrable) error {
 		return err
 	}
 	r.r.SetMoving(w.Name(), w.versioning() == MoveRuns)
+	r.r.SetRetention(w.Name(), w.retention())
 	return nil
 }
 

@@ -63,7 +63,11 @@ func newHarness(t *testing.T, st *store, name string) *harness {
 		t: t, ctx: t.Context(), st: st, fb: fb, name: name, steps: map[string][]string{},
 		client: workflow.NewClient(fb, workflow.ClientOptions{BaseURL: baseURL}),
 		// A short lease: a cell that crashes while holding a run waits for it to lapse.
-		worker: workflow.NewWorker(fb, registry, workflow.WorkerOptions{Logger: discard, BaseURL: baseURL, LeaseTTL: leaseTTL}),
+		worker: workflow.NewWorker(fb, registry, workflow.WorkerOptions{
+			Logger: discard, BaseURL: baseURL, LeaseTTL: leaseTTL,
+			// Ended runs are kept: the invariants check that an ended run is never due again.
+			Retention: workflow.KeepForever,
+		}),
 	}
 	h.hook = webhook.NewHandler(h.client, webhook.Options{Logger: discard})
 	t.Cleanup(h.worker.Close)

@@ -98,14 +98,16 @@ func jsonAbsent(raw json.RawMessage) bool {
 }
 
 // putJSON stores a JSON value as a string attribute, byte for byte. An absent value is left
-// out. JSON is UTF-8 and DynamoDB strings must be, so anything else is refused rather than
-// mangled.
+// out. A value that is not UTF-8 text, or starts with a NUL byte, is not JSON but opaque
+// bytes (a payload codec's frame, see pkg/codec) and is stored as a binary attribute, which
+// DynamoDB counts by its raw length; getJSON reads either back unchanged.
 func putJSON(m item, name string, raw json.RawMessage) error {
 	if jsonAbsent(raw) {
 		return nil
 	}
-	if !utf8.Valid(raw) {
-		return fmt.Errorf("%s is not UTF-8 JSON", name)
+	if raw[0] == 0 || !utf8.Valid(raw) {
+		m[name] = &types.AttributeValueMemberB{Value: raw}
+		return nil
 	}
 	m[name] = str(string(raw))
 	return nil
@@ -147,6 +149,9 @@ func getTime(m item, name string) (time.Time, error) {
 func getJSON(m item, name string) json.RawMessage {
 	if s := getStr(m, name); s != "" {
 		return json.RawMessage(s)
+	}
+	if b := getBytes(m, name); len(b) > 0 {
+		return json.RawMessage(b)
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/stretchr/testify/require"
@@ -161,10 +162,21 @@ func TestResponseAndIdempotencyRoundTrip(t *testing.T) {
 	require.Equal(t, rec.Key, gotI.Key)
 }
 
-func TestJSONMustBeUTF8(t *testing.T) {
+// JSON fields are stored as strings; bytes that are not text (a payload codec's frames) as
+// binary, and both come back unchanged.
+func TestJSONFieldsKeepOpaqueBytes(t *testing.T) {
 	t.Parallel()
-	_, err := encodeEvent("run", backend.Event{Seq: 1, Data: json.RawMessage("\"\xff\"")})
-	require.ErrorContains(t, err, "not UTF-8")
+	for _, data := range []json.RawMessage{
+		json.RawMessage(`{"a":"é"}`), json.RawMessage("\"\xff\""), json.RawMessage("\x00hfc\x01\x03\xfe\x00"),
+	} {
+		m, err := encodeEvent("run", backend.Event{Seq: 1, Data: data})
+		require.NoError(t, err)
+		_, binary := m[attrData].(*types.AttributeValueMemberB)
+		require.Equal(t, data[0] == 0 || !utf8.Valid(data), binary, "%q stored as binary", data)
+		got, err := decodeEvent(m)
+		require.NoError(t, err)
+		require.Equal(t, data, got.Data)
+	}
 }
 
 func TestDecodeBadAttributes(t *testing.T) {

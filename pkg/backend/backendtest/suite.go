@@ -33,6 +33,7 @@ func Run(t *testing.T, newBackend func(t *testing.T) backend.Backend) {
 		{"Responses", responseTests()},
 		{"Due", dueTests()},
 		{"Stuck", stuckTests()},
+		{"DeleteRun", deleteRunTests()},
 		{"Lease", leaseTests()},
 		{"Limits", limitTests()},
 		{"Attachments", attachmentTests()},

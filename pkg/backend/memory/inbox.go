@@ -91,7 +91,11 @@ func (b *Backend) PutInbox(ctx context.Context, item backend.InboxItem, idem *ba
 	}
 
 	newLastID := lastID != b.lastID
+	gone := b.takeExpired()
 	wait = b.persist(func(tx *bolt.Tx) error {
+		if err := gone.drop(tx); err != nil {
+			return err
+		}
 		if err := putItem(tx, stored); err != nil {
 			return err
 		}

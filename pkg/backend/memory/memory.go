@@ -41,7 +41,9 @@ type Backend struct {
 	responses map[string]backend.Response
 	idem      map[string]backend.Idempotency
 	lastID    ulid.ULID // the greatest inbox ID assigned so far
-	entropy   *ulid.MonotonicEntropy
+	// lastExpire is when a write last dropped expired responses and idempotency records.
+	lastExpire time.Time
+	entropy    *ulid.MonotonicEntropy
 
 	// qmu guards the queue; it is separate from mu so that a persisted Commit does not hold
 	// up the queue while bbolt syncs.

@@ -264,8 +264,12 @@ func (b *Backend) Commit(ctx context.Context, c backend.Commit) (err error) {
 		claimed[t.Token] = struct{}{}
 	}
 	deleted := b.inboxToDelete(c.RunID, c.DeleteInbox)
+	gone := b.takeExpired()
 
 	wait = b.persist(func(tx *bolt.Tx) error {
+		if err := gone.drop(tx); err != nil {
+			return err
+		}
 		if err := putRun(tx, next); err != nil {
 			return err
 		}
@@ -354,7 +358,8 @@ func (b *Backend) ListTokens(ctx context.Context, runID string) ([]backend.Token
 }
 
 // GetResponse returns the response stored for a delivery, or an error matching
-// backend.ErrResponseNotFound. ExpiresAt is not enforced.
+// backend.ErrResponseNotFound. A record past its ExpiresAt is kept until a write drops it
+// (within a minute), as DynamoDB's TTL keeps one for a while.
 func (b *Backend) GetResponse(ctx context.Context, deliveryID string) (backend.Response, error) {
 	if err := ctx.Err(); err != nil {
 		return backend.Response{}, err
@@ -371,7 +376,8 @@ func (b *Backend) GetResponse(ctx context.Context, deliveryID string) (backend.R
 }
 
 // GetIdempotency returns the record stored under key, or an error matching
-// backend.ErrIdempotencyNotFound. ExpiresAt is not enforced.
+// backend.ErrIdempotencyNotFound. A record past its ExpiresAt is kept until a write drops it
+// (within a minute), as DynamoDB's TTL keeps one for a while.
 func (b *Backend) GetIdempotency(ctx context.Context, key string) (backend.Idempotency, error) {
 	if err := ctx.Err(); err != nil {
 		return backend.Idempotency{}, err

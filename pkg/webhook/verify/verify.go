@@ -81,6 +81,32 @@ func DeliveryIDHeader(kind string) string {
 	return ""
 }
 
+// SignatureHeaders names the headers that carry spec's signature, which a verified request
+// need not keep once checked: "X-Hub-Signature-256" for github, "Stripe-Signature" for
+// stripe, "X-Slack-Signature" for slack, "X-Shopify-Hmac-Sha256" for shopify,
+// "X-Twilio-Signature" for twilio, "webhook-signature" for standard, and spec.Header for hmac.
+func SignatureHeaders(spec Spec) []string {
+	switch spec.Kind {
+	case KindGitHub:
+		return []string{headerGitHub}
+	case KindStripe:
+		return []string{headerStripe}
+	case KindSlack:
+		return []string{headerSlackSignature}
+	case KindShopify:
+		return []string{headerShopify}
+	case KindTwilio:
+		return []string{headerTwilio}
+	case KindStandard:
+		return []string{headerStandardSig}
+	case KindHMAC:
+		if spec.Header != "" {
+			return []string{spec.Header}
+		}
+	}
+	return nil
+}
+
 // Verify checks r against spec with the resolved secret values (in the same order as
 // spec.Secrets; any one matching is enough), at time now. It returns nil when a signature is
 // valid. A refusal matches ErrInvalidSignature and wraps its reason: ErrMissingHeader,

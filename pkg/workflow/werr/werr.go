@@ -21,6 +21,7 @@ var (
 	ErrPayloadTooLarge  = errors.New("hookflow: payload too large")
 	ErrRunCancelled     = errors.New("hookflow: run cancelled")
 	ErrRunEnded         = errors.New("hookflow: run has ended")
+	ErrRunNotEnded      = errors.New("hookflow: run has not ended")
 	ErrNotRegistered    = errors.New("hookflow: workflow not registered")
 	ErrWorkflowPanic    = errors.New("hookflow: workflow panicked")
 	ErrInvalidArgument  = errors.New("hookflow: invalid argument")
