@@ -83,8 +83,8 @@ func (a *app) rootCommand() *cobra.Command {
 	a.global.register(root, a.getenv)
 	asGroup(root)
 
-	runs := &cobra.Command{Use: "runs", Short: "List runs and show one"}
-	runs.AddCommand(a.runsListCommand(), a.runsShowCommand())
+	runs := &cobra.Command{Use: "runs", Short: "List, show, export and delete runs"}
+	runs.AddCommand(a.runsListCommand(), a.runsShowCommand(), a.runsExportCommand(), a.runsDeleteCommand())
 	asGroup(runs)
 	hooks := &cobra.Command{Use: "hooks", Short: "List live hooks and webhooks"}
 	hooks.AddCommand(a.hooksListCommand())

@@ -10,10 +10,13 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/spf13/cobra"
 
 	"github.com/hookflow/hookflow/pkg/admin"
+	"github.com/hookflow/hookflow/pkg/backend"
 	hfaws "github.com/hookflow/hookflow/pkg/backend/aws"
+	"github.com/hookflow/hookflow/pkg/codec"
 	"github.com/hookflow/hookflow/pkg/workflow"
 )
 
@@ -34,6 +37,7 @@ const (
 	envQueueURL = "HOOKFLOW_QUEUE_URL"
 	envBaseURL  = "HOOKFLOW_BASE_URL"
 	envRegion   = "AWS_REGION"
+	envKMSKeyID = "HOOKFLOW_KMS_KEY_ID"
 )
 
 // requestTimeout bounds one call to the server's admin API.
@@ -41,7 +45,7 @@ const requestTimeout = 30 * time.Second
 
 // globals are the flags every command takes: where the runs are.
 type globals struct {
-	server, backend, table, queueURL, region string
+	server, backend, table, queueURL, region, kmsKeyID string
 	// sigv4 is --sigv4: "true" or "false", or "" to sign only for an API Gateway host.
 	sigv4  string
 	getenv func(string) string
@@ -54,6 +58,7 @@ func (g *globals) register(root *cobra.Command, getenv func(string) string) {
 	f.StringVar(&g.backend, "backend", backendServer, "where the runs are: server (the admin API at --server) or aws (DynamoDB and SQS, directly)")
 	f.StringVar(&g.table, "table", getenv(envTable), "--backend aws: the DynamoDB table (default $"+envTable+")")
 	f.StringVar(&g.queueURL, "queue-url", getenv(envQueueURL), "--backend aws: the SQS wake queue's URL (default $"+envQueueURL+")")
+	f.StringVar(&g.kmsKeyID, "kms-key-id", getenv(envKMSKeyID), "--backend aws: the KMS key the deployment encrypts payloads with (default $"+envKMSKeyID+"; the stack's PayloadKeyArn output)")
 	f.StringVar(&g.region, "region", getenv(envRegion), "the AWS region of --backend aws and --sigv4 (default $"+envRegion+")")
 	f.StringVar(&g.sigv4, "sigv4", "", "sign the requests to --server with AWS SigV4 (true or false): a deployment's IAM-authorized admin API needs it; default: true for an API Gateway host")
 }
@@ -85,9 +90,17 @@ func (a *app) open(ctx context.Context) (admin.API, func(), error) {
 		if err != nil {
 			return nil, nil, fmt.Errorf("loading the AWS configuration: %w", err)
 		}
-		b, err := hfaws.New(cfg, hfaws.Options{Table: g.table, QueueURL: g.queueURL})
+		raw, err := hfaws.New(cfg, hfaws.Options{Table: g.table, QueueURL: g.queueURL})
 		if err != nil {
 			return nil, nil, usageError{err}
+		}
+		var b backend.Backend = raw
+		if g.kmsKeyID != "" {
+			c, err := codec.NewKMS(kms.NewFromConfig(cfg), g.kmsKeyID)
+			if err != nil {
+				return nil, nil, usageError{fmt.Errorf("--kms-key-id: %w", err)}
+			}
+			b = codec.Wrap(raw, c)
 		}
 		c := workflow.NewClient(b, workflow.ClientOptions{BaseURL: g.getenv(envBaseURL)})
 		if err := c.Err(); err != nil {

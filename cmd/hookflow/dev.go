@@ -9,11 +9,13 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hookflow/hookflow/pkg/codec"
 	"github.com/hookflow/hookflow/pkg/devserver"
+	"github.com/hookflow/hookflow/pkg/workflow"
 )
 
 func (a *app) devCommand() *cobra.Command {
-	var addr, dir string
+	var addr, dir, retention string
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "dev",
@@ -26,7 +28,12 @@ It prints the URLs it serves and runs until SIGINT or SIGTERM. With --json it pr
 one JSON object, on one line.
 
 To serve your own workflows, call devserver.Start (pkg/devserver) from a main of your own,
-and point this CLI at it with --server.`,
+and point this CLI at it with --server.
+
+Ended runs are deleted after --retention (default 30d; forever keeps them). With
+HOOKFLOW_LOCAL_KEYS set ("id:base64key[,id:base64key...]", the first encrypts, all decrypt;
+make a key with: openssl rand -base64 32) every payload in the store's file is compressed
+and encrypted; the same keys are needed to read it again.`,
 		Args: args(),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if a.global.backend != backendServer {
@@ -34,7 +41,15 @@ and point this CLI at it with --server.`,
 			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
-			srv, err := devserver.Start(ctx, devserver.Options{Addr: addr, Dir: dir, Registry: a.registry})
+			keep, err := workflow.ParseRetention(retention)
+			if err != nil {
+				return usageError{fmt.Errorf("--retention: %w", err)}
+			}
+			c, err := localCodec(a.getenv(envLocalKeys))
+			if err != nil {
+				return usageError{err}
+			}
+			srv, err := devserver.Start(ctx, devserver.Options{Addr: addr, Dir: dir, Registry: a.registry, Codec: c, Retention: keep})
 			if err != nil {
 				return err
 			}
@@ -55,7 +70,24 @@ and point this CLI at it with --server.`,
 	cmd.Flags().StringVar(&addr, "addr", devserver.DefaultAddr, "the address to listen on (a port of 0 picks a free one)")
 	cmd.Flags().StringVar(&dir, "dir", devserver.DefaultDir, "the directory of the store's file ("+devserver.StoreFile+"), created if missing")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the URLs as JSON")
+	cmd.Flags().StringVar(&retention, "retention", "30d", "how long ended runs are kept: days (30d), a duration (720h), or forever")
 	return cmd
+}
+
+// envLocalKeys holds the dev server's payload keys (codec.ParseLocalKeys).
+const envLocalKeys = "HOOKFLOW_LOCAL_KEYS"
+
+// localCodec returns the codec of the keys in spec (compress and encrypt), or nil when spec
+// is empty.
+func localCodec(spec string) (codec.Codec, error) {
+	if strings.TrimSpace(spec) == "" {
+		return nil, nil
+	}
+	keys, err := codec.ParseLocalKeys(spec)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", envLocalKeys, err)
+	}
+	return codec.New(codec.Options{Compress: true, Keys: keys})
 }
 
 // serving is what dev prints once it serves.

@@ -127,8 +127,14 @@ func setup(t *testing.T) (*devServer, cli) {
 // startDev starts `hookflow dev` on a free port in dir with the extra args.
 func startDev(t *testing.T, dir string, extra ...string) *devServer {
 	t.Helper()
+	return startDevEnv(t, dir, nil, extra...)
+}
+
+// startDevEnv is startDev with env added to the server's environment.
+func startDevEnv(t *testing.T, dir string, env []string, extra ...string) *devServer {
+	t.Helper()
 	cmd := exec.Command(bin, append([]string{"dev", "--addr", "127.0.0.1:0", "--dir", dir}, extra...)...)
-	cmd.Env = baseEnv()
+	cmd.Env = append(baseEnv(), env...)
 	srv := &devServer{cmd: cmd, stderr: &syncBuffer{}, done: make(chan struct{})}
 	cmd.Stderr = srv.stderr
 	stdout, err := cmd.StdoutPipe()

@@ -47,6 +47,11 @@ type API interface {
 	Retry(ctx context.Context, runID string) error
 	// Redeliver sends a delivery again: to its hook, or as the input of a new run.
 	Redeliver(ctx context.Context, req RedeliverRequest) (RedeliverResult, error)
+	// Export returns everything stored of a run: its record, its history and its live hooks.
+	Export(ctx context.Context, runID string) (workflow.RunExport, error)
+	// Delete deletes an ended run now, with its history (workflow.ErrRunNotEnded for a run
+	// that has not ended).
+	Delete(ctx context.Context, runID string) error
 }
 
 // StartRequest starts a run of Workflow with Input.

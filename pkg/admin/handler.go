@@ -29,6 +29,8 @@ const MaxRequestBytes = 1 << 20
 //	GET  /runs?status=&workflow=&createdAfter=&createdBefore=&limit=&cursor=  a workflow.RunPage
 //	POST /runs                                    a StartRequest; 201 {"runId": ...}
 //	GET  /runs/{run}                              a workflow.RunInfo
+//	DELETE /runs/{run}                            204: the ended run is deleted
+//	GET  /runs/{run}/export                       a workflow.RunExport
 //	GET  /runs/{run}/events                       {"events": [workflow.Event]}
 //	GET  /runs/{run}/deliveries                   {"deliveries": [workflow.Delivery]}
 //	POST /runs/{run}/cancel, /runs/{run}/retry    202 {}
@@ -40,7 +42,7 @@ const MaxRequestBytes = 1 << 20
 // Times in queries are RFC 3339. Errors are {"error": message, "code": code} (plus "issues"
 // for a payload a hook's schema refused) with 400 (invalid_argument, invalid_payload), 404
 // (run_not_found, hook_not_found, delivery_not_found), 409 (run_ended), 413
-// (payload_too_large), or 500 (internal: the message is not given, the log has it). An
+// (payload_too_large), 409 (run_not_ended: a DELETE of a live run), or 500 (internal: the message is not given, the log has it). An
 // unknown path gets 404 (not_found), a known one with the wrong method 405
 // (method_not_allowed, with Allow).
 func NewHandler(api API, opts Options) http.Handler {
@@ -49,6 +51,8 @@ func NewHandler(api API, opts Options) http.Handler {
 	mux.HandleFunc("GET "+Path+"/runs", h.listRuns)
 	mux.HandleFunc("POST "+Path+"/runs", h.start)
 	mux.HandleFunc("GET "+Path+"/runs/{run}", h.getRun)
+	mux.HandleFunc("DELETE "+Path+"/runs/{run}", h.delete)
+	mux.HandleFunc("GET "+Path+"/runs/{run}/export", h.export)
 	mux.HandleFunc("GET "+Path+"/runs/{run}/events", h.events)
 	mux.HandleFunc("GET "+Path+"/runs/{run}/deliveries", h.deliveries)
 	mux.HandleFunc("POST "+Path+"/runs/{run}/cancel", h.cancel)
@@ -99,6 +103,7 @@ const (
 	codeHookNotFound     = "hook_not_found"
 	codeDeliveryNotFound = "delivery_not_found"
 	codeRunEnded         = "run_ended"
+	codeRunNotEnded      = "run_not_ended"
 	codeTooLarge         = "payload_too_large"
 	codeNotFound         = "not_found"
 	codeMethod           = "method_not_allowed"
@@ -130,6 +135,8 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 		status, body = http.StatusNotFound, errorBody{Error: err.Error(), Code: codeNotFound}
 	case errors.Is(err, workflow.ErrRunEnded):
 		status, body = http.StatusConflict, errorBody{Error: err.Error(), Code: codeRunEnded}
+	case errors.Is(err, workflow.ErrRunNotEnded):
+		status, body = http.StatusConflict, errorBody{Error: err.Error(), Code: codeRunNotEnded}
 	case errors.Is(err, workflow.ErrPayloadTooLarge):
 		status, body = http.StatusRequestEntityTooLarge, errorBody{Error: err.Error(), Code: codeTooLarge}
 	default:
@@ -235,6 +242,25 @@ func (h *handler) cancel(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusAccepted, struct{}{})
+}
+
+func (h *handler) delete(w http.ResponseWriter, r *http.Request) {
+	if err := h.api.Delete(r.Context(), r.PathValue("run")); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (h *handler) export(w http.ResponseWriter, r *http.Request) {
+	x, err := h.api.Export(r.Context(), r.PathValue("run"))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	x.Events, x.Hooks = nonNil(x.Events), nonNil(x.Hooks)
+	writeJSON(w, http.StatusOK, x)
 }
 
 func (h *handler) retry(w http.ResponseWriter, r *http.Request) {

@@ -80,6 +80,12 @@ func (l *local) Cancel(ctx context.Context, runID string) error { return l.c.Can
 
 func (l *local) Retry(ctx context.Context, runID string) error { return l.c.RetryRun(ctx, runID) }
 
+func (l *local) Export(ctx context.Context, runID string) (workflow.RunExport, error) {
+	return l.c.ExportRun(ctx, runID)
+}
+
+func (l *local) Delete(ctx context.Context, runID string) error { return l.c.DeleteRun(ctx, runID) }
+
 func (l *local) Redeliver(ctx context.Context, req RedeliverRequest) (RedeliverResult, error) {
 	if req.NewRunOf != "" {
 		if err := l.known(req.NewRunOf); err != nil {

@@ -97,6 +97,8 @@ func remoteError(status int, raw []byte, method, u string) error {
 		sentinel = workflow.ErrDeliveryNotFound
 	case codeRunEnded:
 		sentinel = workflow.ErrRunEnded
+	case codeRunNotEnded:
+		sentinel = workflow.ErrRunNotEnded
 	case codeTooLarge:
 		sentinel = workflow.ErrPayloadTooLarge
 	case codeNotFound:
@@ -200,6 +202,16 @@ func (r *remote) Resume(ctx context.Context, req ResumeRequest) (workflow.Resume
 
 func (r *remote) Cancel(ctx context.Context, runID string) error {
 	return r.call(ctx, http.MethodPost, runPath(runID)+"/cancel", nil, nil, nil)
+}
+
+func (r *remote) Export(ctx context.Context, runID string) (workflow.RunExport, error) {
+	var out workflow.RunExport
+	err := r.call(ctx, http.MethodGet, runPath(runID)+"/export", nil, nil, &out)
+	return out, err
+}
+
+func (r *remote) Delete(ctx context.Context, runID string) error {
+	return r.call(ctx, http.MethodDelete, runPath(runID), nil, nil, nil)
 }
 
 func (r *remote) Retry(ctx context.Context, runID string) error {

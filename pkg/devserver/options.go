@@ -8,7 +8,9 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"time"
 
+	"github.com/hookflow/hookflow/pkg/codec"
 	"github.com/hookflow/hookflow/pkg/webhook/verify"
 	"github.com/hookflow/hookflow/pkg/workflow"
 )
@@ -45,6 +47,13 @@ type Options struct {
 	// UI, when set, is served at "/" (and every path that no route above takes) instead of
 	// the web inspector (pkg/inspector) on the server's runs.
 	UI http.Handler
+	// Codec, when set, stores every payload through it (see codec.Backend): encrypted with a
+	// local key (codec.ParseLocalKeys), compressed, or both. A store written with a codec
+	// needs the same keys to be read again.
+	Codec codec.Codec
+	// Retention is how long ended runs are kept (workflow.WorkerOptions.Retention); default
+	// workflow.DefaultRetention, workflow.KeepForever keeps them.
+	Retention time.Duration
 }
 
 // WithDefaults returns o with every unset field set to its default.

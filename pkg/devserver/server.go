@@ -12,7 +12,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hookflow/hookflow/pkg/backend"
 	"github.com/hookflow/hookflow/pkg/backend/memory"
+	"github.com/hookflow/hookflow/pkg/codec"
 	"github.com/hookflow/hookflow/pkg/workflow"
 )
 
@@ -60,15 +62,15 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("devserver: cannot listen on %s: %w; is another server using it? pick another address (127.0.0.1:0 picks a free port)", opts.Addr, err)
 	}
-	store := filepath.Join(opts.Dir, StoreFile)
-	b, err := memory.Open(store)
+	file := filepath.Join(opts.Dir, StoreFile)
+	b, err := memory.Open(file)
 	if err != nil {
 		_ = ln.Close()
-		return nil, fmt.Errorf("devserver: opening the store %s: %w; is another dev server using %s? stop it, or pick another Dir", store, err, opts.Dir)
+		return nil, fmt.Errorf("devserver: opening the store %s: %w; is another dev server using %s? stop it, or pick another Dir", file, err, opts.Dir)
 	}
 	s := &Server{
 		url:        baseURL(ln.Addr()),
-		store:      store,
+		store:      file,
 		log:        opts.Logger,
 		b:          b,
 		workerDone: make(chan struct{}),
@@ -80,8 +82,14 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	}
 	// Webhook URLs are built on the server's own URL, by the client (ListHooks) and by the
 	// worker (Webhook.URL in workflow code) alike.
-	s.client = workflow.NewClient(b, workflow.ClientOptions{BaseURL: s.url, Secrets: opts.Secrets})
-	s.worker = workflow.NewWorker(b, opts.Registry, workflow.WorkerOptions{BaseURL: s.url, Secrets: opts.Secrets, Logger: opts.Logger})
+	var store backend.Backend = b
+	if opts.Codec != nil {
+		store = codec.Wrap(b, opts.Codec)
+	}
+	s.client = workflow.NewClient(store, workflow.ClientOptions{BaseURL: s.url, Secrets: opts.Secrets})
+	s.worker = workflow.NewWorker(store, opts.Registry, workflow.WorkerOptions{
+		BaseURL: s.url, Secrets: opts.Secrets, Logger: opts.Logger, Retention: opts.Retention,
+	})
 	if err := errors.Join(s.client.Err(), s.worker.Err()); err != nil {
 		_ = ln.Close()
 		_ = b.Close()

@@ -25,6 +25,8 @@ const (
 	EnvSweepGrace      = "HOOKFLOW_SWEEP_GRACE"       // runner: inbox items younger than this are left to their wake; default 30s
 	EnvLogLevel        = "HOOKFLOW_LOG_LEVEL"         // debug, info, warn, error; default info
 	EnvRetention       = "HOOKFLOW_RETENTION"         // runner: how long ended runs are kept: 720h, 30d or forever; default 30d
+	EnvKMSKeyID        = "HOOKFLOW_KMS_KEY_ID"        // all functions: encrypt stored payloads under this KMS key (and compress them)
+	EnvCompress        = "HOOKFLOW_COMPRESS"          // all functions: "true" compresses stored payloads; implied by HOOKFLOW_KMS_KEY_ID
 )
 
 // maxConfigPayload bounds HOOKFLOW_MAX_PAYLOAD_BYTES, as the CDK construct bounds its
@@ -43,6 +45,11 @@ type Config struct {
 	// Retention is how long the runner keeps ended runs (workflow.WorkerOptions.Retention):
 	// 0 is the default, workflow.KeepForever keeps them.
 	Retention time.Duration
+	// KMSKeyID, when set, makes every function store payloads encrypted under this KMS key
+	// with envelope encryption, compressed first (see PayloadCodec); all functions of a
+	// deployment must agree. Compress compresses without encrypting.
+	KMSKeyID string
+	Compress bool
 	// FunctionName and FunctionVersion are the function's own, as Lambda sets them
 	// (AWS_LAMBDA_FUNCTION_NAME, AWS_LAMBDA_FUNCTION_VERSION): a runner invoked as a
 	// published version pins runs to it (see forward.go).
@@ -107,8 +114,16 @@ func configFrom(get func(string) string) (Config, error) {
 			cfg.SweepGrace = d
 		}
 	}
+	cfg.KMSKeyID = strings.TrimSpace(get(EnvKMSKeyID))
+	switch v := strings.TrimSpace(get(EnvCompress)); v {
+	case "", "false":
+	case "true":
+		cfg.Compress = true
+	default:
+		errs = append(errs, fmt.Errorf("%s=%q must be true or false", EnvCompress, v))
+	}
 	if v := strings.TrimSpace(get(EnvRetention)); v != "" {
-		d, err := ParseRetention(v)
+		d, err := workflow.ParseRetention(v)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s=%q: %w", EnvRetention, v, err))
 		} else {
@@ -142,26 +157,4 @@ func Must(log *slog.Logger, err error) {
 		log.Error("hookflow: cannot start", "error", err.Error())
 		os.Exit(1)
 	}
-}
-
-// ParseRetention reads a retention period: a Go duration ("720h"), a whole number of days
-// ("30d"), or "forever" (workflow.KeepForever). It must be positive.
-func ParseRetention(v string) (time.Duration, error) {
-	if v == "forever" {
-		return workflow.KeepForever, nil
-	}
-	var d time.Duration
-	if days, ok := strings.CutSuffix(v, "d"); ok {
-		n, err := strconv.Atoi(days)
-		if err != nil || n <= 0 || n > 100*365 {
-			return 0, errors.New("must be a whole number of days from 1 to 36500, a duration such as 720h, or forever")
-		}
-		d = time.Duration(n) * 24 * time.Hour
-	} else {
-		var err error
-		if d, err = time.ParseDuration(v); err != nil || d <= 0 {
-			return 0, errors.New("must be a positive duration such as 720h, a number of days such as 30d, or forever")
-		}
-	}
-	return d, nil
 }

@@ -32,10 +32,10 @@ func TestConfigFromEnv(t *testing.T) {
 
 	env = map[string]string{
 		EnvTable: "t", EnvQueueURL: "queue", EnvBaseURL: "ftp://x", EnvMaxPayloadBytes: "1e9",
-		EnvSweepGrace: "soon", EnvLogLevel: "loud", EnvRetention: "-3d",
+		EnvSweepGrace: "soon", EnvLogLevel: "loud", EnvRetention: "-3d", EnvCompress: "yes",
 	}
 	_, err = configFrom(get)
-	for _, v := range []string{EnvQueueURL, EnvBaseURL, EnvMaxPayloadBytes, EnvSweepGrace, EnvLogLevel, EnvRetention} {
+	for _, v := range []string{EnvQueueURL, EnvBaseURL, EnvMaxPayloadBytes, EnvSweepGrace, EnvLogLevel, EnvRetention, EnvCompress} {
 		require.ErrorContains(t, err, v)
 	}
 
@@ -43,6 +43,7 @@ func TestConfigFromEnv(t *testing.T) {
 		EnvTable: "hookflow", EnvQueueURL: "https://sqs.eu-west-1.amazonaws.com/1/wake",
 		EnvBaseURL: "https://abc.execute-api.eu-west-1.amazonaws.com/", EnvMaxPayloadBytes: "1024",
 		EnvSweepGrace: "10s", EnvLogLevel: "DEBUG", EnvRetention: "7d",
+		EnvKMSKeyID: " arn:aws:kms:eu-west-1:1:key/k ", EnvCompress: "true",
 	}
 	cfg, err := configFrom(get)
 	require.NoError(t, err)
@@ -50,23 +51,10 @@ func TestConfigFromEnv(t *testing.T) {
 		Table: "hookflow", QueueURL: "https://sqs.eu-west-1.amazonaws.com/1/wake",
 		BaseURL: "https://abc.execute-api.eu-west-1.amazonaws.com", MaxPayloadBytes: 1024,
 		SweepGrace: 10 * time.Second, LogLevel: "debug", Retention: 7 * 24 * time.Hour,
+		KMSKeyID: "arn:aws:kms:eu-west-1:1:key/k", Compress: true,
 	}, cfg)
 }
 
-func TestParseRetention(t *testing.T) {
-	t.Parallel()
-	for in, want := range map[string]time.Duration{
-		"30d": 30 * 24 * time.Hour, "720h": 720 * time.Hour, "90m": 90 * time.Minute, "forever": workflow.KeepForever,
-	} {
-		got, err := ParseRetention(in)
-		require.NoError(t, err, in)
-		require.Equal(t, want, got, in)
-	}
-	for _, bad := range []string{"0", "0d", "-1h", "1.5d", "d", "soon", "Forever", "40000d"} {
-		_, err := ParseRetention(bad)
-		require.Error(t, err, bad)
-	}
-}
 
 func apiEvent(method, path, query, body string, b64 bool, headers map[string]string) events.APIGatewayV2HTTPRequest {
 	ev := events.APIGatewayV2HTTPRequest{

@@ -10,7 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
-	hfaws "github.com/hookflow/hookflow/pkg/backend/aws"
+	"github.com/hookflow/hookflow/pkg/backend"
 	"github.com/hookflow/hookflow/pkg/webhook/verify"
 	"github.com/hookflow/hookflow/pkg/workflow"
 )
@@ -21,11 +21,12 @@ import (
 type Env struct {
 	Config  Config
 	Log     *slog.Logger
-	Backend *hfaws.Backend
+	Backend backend.Backend
 	Client  *workflow.Client
 }
 
-// MustSetup reads the configuration (ConfigFromEnv), opens the backend, makes the client, and
+// MustSetup reads the configuration (ConfigFromEnv), opens the backend (with the payload codec
+// the configuration asks for, see PayloadCodec), makes the client, and
 // a Lambda client for the runner to forward wakes to its other versions with.
 // A problem is logged as one JSON line and the process exits: the Lambda's init fails with
 // the reason in its logs.
@@ -33,7 +34,7 @@ func MustSetup() Env {
 	cfg, log := MustConfig()
 	awsCfg, err := loadAWS(context.Background())
 	Must(log, err)
-	b, err := hfaws.New(awsCfg, hfaws.Options{Table: cfg.Table, QueueURL: cfg.QueueURL})
+	b, err := openBackend(awsCfg, cfg)
 	Must(log, err)
 	cfg.Invoker = lambda.NewFromConfig(awsCfg)
 	cfg.Secrets = Secrets(awsCfg)

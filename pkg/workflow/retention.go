@@ -1,6 +1,9 @@
 package workflow
 
 import (
+	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/hookflow/hookflow/internal/engine"
@@ -33,4 +36,24 @@ func (w *Workflow[In, Out]) retention() time.Duration {
 		return 0
 	}
 	return w.retain
+}
+
+// ParseRetention reads a retention period as configuration spells it: a Go duration
+// ("720h"), a whole number of days ("30d"), or "forever" (KeepForever). It must be positive.
+func ParseRetention(v string) (time.Duration, error) {
+	if v == "forever" {
+		return KeepForever, nil
+	}
+	if days, ok := strings.CutSuffix(v, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err != nil || n <= 0 || n > 100*365 {
+			return 0, fmt.Errorf("%w: retention %q: want a whole number of days from 1 to 36500 (30d), a duration (720h), or forever", ErrInvalidArgument, v)
+		}
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("%w: retention %q: want a positive duration (720h), a number of days (30d), or forever", ErrInvalidArgument, v)
+	}
+	return d, nil
 }
