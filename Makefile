@@ -7,7 +7,7 @@ RACE ?= $(if $(filter 1,$(shell $(GO) env CGO_ENABLED 2>/dev/null)),-race,)
 TEST_TIMEOUT ?= 10m
 
 .DEFAULT_GOAL := help
-.PHONY: help demo browser test test-unit test-localstack stress bench lint build tidy
+.PHONY: help demo browser test test-unit test-localstack stress bench churn lint build tidy
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*?## "} /^[a-zA-Z_-]+:.*?## / {printf "  %-18s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -74,6 +74,10 @@ bench: ## Write docs/benchmarks.md (every scenario on memory, bbolt and the loca
 	HOOKFLOW_REQUIRE_AWS=1 $(GO) test -run '^$$' -bench . -benchmem ./... || status=$$?; \
 	./localstack/stop-moto.sh; \
 	exit $$status
+
+churn: ## Measure the bbolt file and the process's memory after 10,000 runs, with retention on and off
+	HOOKFLOW_CHURN_REPORT=off $(GO) test -count=1 -timeout 30m -run '^TestChurnReport$$' -v ./test/churn/
+	HOOKFLOW_CHURN_REPORT=on $(GO) test -count=1 -timeout 30m -run '^TestChurnReport$$' -v ./test/churn/
 
 lint: ## Check formatting, vet, and run golangci-lint when it is installed
 	@unformatted="$$(gofmt -l $$(git ls-files '*.go'))"; if [ -n "$$unformatted" ]; then \

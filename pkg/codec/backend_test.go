@@ -263,9 +263,20 @@ func scanTable(t *testing.T, db *dynamodb.Client, table string) []byte {
 // says why.
 func TestUndecodableRunIsParkedWithTheReason(t *testing.T) {
 	t.Parallel()
+	t.Run("memory", func(t *testing.T) {
+		t.Parallel()
+		m := memory.New()
+		t.Cleanup(func() { _ = m.Close() })
+		undecodable(t, m)
+	})
+	t.Run("dynamodb", func(t *testing.T) {
+		t.Parallel()
+		undecodable(t, awstest.Setup(t).NewBackend(t, awsbackend.Options{}))
+	})
+}
+
+func undecodable(t *testing.T, m backend.Backend) {
 	ctx := t.Context()
-	m := memory.New()
-	t.Cleanup(func() { _ = m.Close() })
 	quiet := slog.New(slog.DiscardHandler)
 
 	before := codec.Wrap(m, keyring(t, "k1"))
