@@ -138,6 +138,17 @@
 // once. Unknown tokens, disposed webhooks, ended runs and plain hooks' tokens get 404 with an
 // empty body; bodies over 256 KiB get 413; an Idempotency-Key header makes a retried delivery
 // get the first response instead of a second delivery. Webhook tokens are always random.
+// A stored request has no Authorization, Proxy-Authorization or Cookie header, nor, once a
+// Verify spec checked it, its signature header; WebhookOptions.KeepHeaders keeps one.
+//
+// # Keeping and deleting data
+//
+// An ended run is deleted with its history after its retention: WorkerOptions.Retention (30
+// days by default), or the workflow's own (Workflow.WithRetention; KeepForever keeps its
+// runs). RunInfo.DeleteAt says when. Client.ExportRun returns a run's record and whole
+// history to keep it first; Client.DeleteRun deletes an ended run at once, for a request to
+// erase someone's data. Package codec wraps a backend so that every payload is stored
+// compressed and encrypted (KMS envelope keys on AWS, a local keyring embedded).
 //
 // # Errors
 //
