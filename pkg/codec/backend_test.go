@@ -117,7 +117,9 @@ func runConfidential(t *testing.T, b backend.Backend) {
 	ctx := t.Context()
 	quiet := slog.New(slog.DiscardHandler)
 	client := workflow.NewClient(b, workflow.ClientOptions{BaseURL: "http://hookflow.test"})
-	worker := workflow.NewWorker(b, workflow.NewRegistry(confidential), workflow.WorkerOptions{Logger: quiet, BaseURL: "http://hookflow.test"})
+	// No warm runs: every turn replays the history it reads back through the codec.
+	worker := workflow.NewWorker(b, workflow.NewRegistry(confidential),
+		workflow.WorkerOptions{Logger: quiet, BaseURL: "http://hookflow.test", CacheSize: -1})
 	t.Cleanup(worker.Close)
 	run, err := workflow.Start(ctx, client, confidential, secretInput)
 	require.NoError(t, err)
@@ -320,3 +322,69 @@ func undecodable(t *testing.T, m backend.Backend) {
 	require.Len(t, page.Runs, 1)
 	require.Equal(t, workflow.StatusStuck, page.Runs[0].Status)
 }
+
+// ring returns a codec whose keyring encrypts with the first of ids and decrypts with all.
+func ring(t *testing.T, ids ...string) codec.Codec {
+	t.Helper()
+	keys := map[string][]byte{}
+	for _, id := range ids {
+		key := bytes.Repeat([]byte{byte(len(id))}, 32)
+		copy(key, id)
+		keys[id] = key
+	}
+	lk, err := codec.NewLocalKeys(ids[0], keys)
+	require.NoError(t, err)
+	c, err := codec.New(codec.Options{Compress: true, Keys: lk})
+	require.NoError(t, err)
+	return c
+}
+
+// A run started under key k1 goes on after the keyring rotates to k2 (k1 kept to decrypt):
+// its old events replay, and what it stores from then on is encrypted with k2 only.
+func TestKeyRotationKeepsRunsReadable(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	m := memory.New()
+	t.Cleanup(func() { _ = m.Close() })
+	quiet := slog.New(slog.DiscardHandler)
+	old := codec.Wrap(m, ring(t, "k1"))
+	client := workflow.NewClient(old, workflow.ClientOptions{})
+	w1 := workflow.NewWorker(old, workflow.NewRegistry(keepOne), workflow.WorkerOptions{Logger: quiet, CacheSize: -1})
+	t.Cleanup(w1.Close)
+	run, err := workflow.Start(ctx, client, keepOne, "rotate:1")
+	require.NoError(t, err)
+	require.NoError(t, w1.RunTurn(ctx, run.ID()))
+	before, err := m.ListEvents(ctx, run.ID(), 0)
+	require.NoError(t, err)
+
+	rotated := codec.Wrap(m, ring(t, "k2", "k1"))
+	client2 := workflow.NewClient(rotated, workflow.ClientOptions{})
+	w2 := workflow.NewWorker(rotated, workflow.NewRegistry(keepOne), workflow.WorkerOptions{Logger: quiet, CacheSize: -1})
+	t.Cleanup(w2.Close)
+	_, err = client2.ResumeHook(ctx, "rotate:1", secretPayload)
+	require.NoError(t, err)
+	require.NoError(t, w2.RunTurn(ctx, run.ID()))
+	out, err := workflow.Start(ctx, client2, keepOne, "rotate:1", workflow.WithRunID(run.ID()))
+	require.NoError(t, err)
+	got, err := out.Result(ctx)
+	require.NoError(t, err)
+	require.Equal(t, secretPayload, got)
+
+	after, err := m.ListEvents(ctx, run.ID(), int64(len(before)))
+	require.NoError(t, err)
+	require.NotEmpty(t, after)
+	onlyNew := codec.Wrap(m, ring(t, "k2"))
+	_, err = onlyNew.ListEvents(ctx, run.ID(), int64(len(before)))
+	require.NoError(t, err, "what the rotated ring stored needs only k2")
+	_, err = onlyNew.ListEvents(ctx, run.ID(), 0)
+	require.ErrorIs(t, err, codec.ErrUnknownKey, "what k1 stored still needs k1")
+}
+
+// keepOne receives one string on the hook named by its input.
+var keepOne = workflow.Define("keep-one", func(ctx workflow.Context, token string) (string, error) {
+	h, err := workflow.CreateHook[string](ctx, workflow.HookOptions{Token: token})
+	if err != nil {
+		return "", err
+	}
+	return h.Receive(ctx)
+})
