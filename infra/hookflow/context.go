@@ -34,6 +34,10 @@ const (
 	CtxAlarmTopicArn      = "hookflow:alarmTopicArn"        // StackProps.AlarmTopicArn
 	CtxWebhookSecrets     = "hookflow:webhookSecrets"       // Props.WebhookSecrets: a list, or one comma-separated string
 	CtxWebhookSecretsKey  = "hookflow:webhookSecretsKeyArn" // Props.WebhookSecretsKeyArn
+	CtxEncryptPayloads    = "hookflow:encryptPayloads"      // true or false: Props.EncryptPayloads
+	CtxPayloadKeyArn      = "hookflow:payloadKeyArn"        // StackProps.PayloadKeyArn: an existing key's ARN
+	CtxRetentionDays      = "hookflow:retentionDays"        // Props.RetentionDays: a whole number of days, 1 to 36500
+	CtxKeepRunsForever    = "hookflow:keepRunsForever"      // true or false: Props.KeepRunsForever
 )
 
 // DefaultStackName is the stack's name when the context does not give one.
@@ -84,6 +88,15 @@ func StackFromContext(node constructs.Node) (name string, props StackProps, err 
 			*dst = n
 		}
 	}
+	boolean := func(key string, dst **bool) {
+		if v, ok := get(key); ok {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				bad(key, v, "true or false")
+			}
+			*dst = &b
+		}
+	}
 	duration := func(key string, dst *time.Duration) {
 		if v, ok := get(key); ok {
 			d, err := time.ParseDuration(v)
@@ -118,13 +131,7 @@ func StackFromContext(node constructs.Node) (name string, props StackProps, err 
 			bad(CtxRemovalPolicy, v, "retain or destroy")
 		}
 	}
-	if v, ok := get(CtxDeletionProtection); ok {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			bad(CtxDeletionProtection, v, "true or false")
-		}
-		p.DeletionProtection = &b
-	}
+	boolean(CtxDeletionProtection, &p.DeletionProtection)
 	integer(CtxMaxReceiveCount, &p.MaxReceiveCount)
 	integer(CtxBatchSize, &p.BatchSize)
 	integer(CtxMaxConcurrency, &p.MaxConcurrency)
@@ -164,5 +171,15 @@ func StackFromContext(node constructs.Node) (name string, props StackProps, err 
 		bad(CtxWebhookSecrets, fmt.Sprint(v), "a list of references, or one comma-separated string")
 	}
 	str(CtxWebhookSecretsKey, &p.WebhookSecretsKeyArn)
+	boolean(CtxEncryptPayloads, &p.EncryptPayloads)
+	str(CtxPayloadKeyArn, &props.PayloadKeyArn)
+	if v, ok := get(CtxRetentionDays); ok {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			bad(CtxRetentionDays, v, "a whole number of days, such as 30 ("+CtxKeepRunsForever+"=true keeps ended runs for ever)")
+		}
+		p.RetentionDays = &n
+	}
+	boolean(CtxKeepRunsForever, &p.KeepRunsForever)
 	return name, props, errors.Join(errs...)
 }

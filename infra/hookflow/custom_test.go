@@ -167,6 +167,10 @@ func TestStackFromContext(t *testing.T) {
 		CtxAlarmTopicArn:      "arn:aws:sns:eu-west-1:123456789012:ops",
 		CtxWebhookSecrets:     "ssm:/hookflow/github, secretsmanager:stripe-webhook",
 		CtxWebhookSecretsKey:  "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+		CtxEncryptPayloads:    "true",
+		CtxPayloadKeyArn:      "arn:aws:kms:eu-west-1:123456789012:key/abcd1234-12ab-34cd-56ef-1234567890ab",
+		CtxRetentionDays:      "90",
+		CtxKeepRunsForever:    "false",
 	}
 	app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(t.TempDir())})
 	name, props, err := StackFromContext(app.Node())
@@ -176,6 +180,7 @@ func TestStackFromContext(t *testing.T) {
 	props.Hookflow.Architecture = nil // a jsii object: compared above
 	require.Equal(t, StackProps{
 		AlarmTopicArn: "arn:aws:sns:eu-west-1:123456789012:ops",
+		PayloadKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/abcd1234-12ab-34cd-56ef-1234567890ab",
 		Hookflow: Props{
 			CodeDir: "/tmp/lambda", RemovalPolicy: awscdk.RemovalPolicy_DESTROY, DeletionProtection: ptr(false),
 			MaxReceiveCount: 3, BatchSize: 5, MaxConcurrency: 20,
@@ -184,6 +189,7 @@ func TestStackFromContext(t *testing.T) {
 			ThrottleRateLimit: 12.5, ThrottleBurstLimit: 25,
 			WebhookSecrets:       []string{"ssm:/hookflow/github", "secretsmanager:stripe-webhook"},
 			WebhookSecretsKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+			EncryptPayloads:      ptr(true), RetentionDays: ptr(90), KeepRunsForever: ptr(false),
 		},
 	}, props)
 
@@ -194,6 +200,9 @@ func TestStackFromContext(t *testing.T) {
 		CtxMaxReceiveCount:    "five",
 		CtxRunnerTimeout:      "120",
 		CtxLogRetentionDays:   "10",
+		CtxEncryptPayloads:    "yes",
+		CtxRetentionDays:      "30d",
+		CtxKeepRunsForever:    "always",
 	}
 	app = awscdk.NewApp(&awscdk.AppProps{Context: &bad, Outdir: jsii.String(t.TempDir())})
 	_, _, err = StackFromContext(app.Node())

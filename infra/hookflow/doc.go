@@ -21,4 +21,11 @@
 // the table and queue actions it makes (see iam.go), and a log group with a set retention.
 // The table and log groups are retained when the stack is deleted, and the table has
 // deletion protection, unless Props say otherwise.
+//
+// Payloads are stored as they are unless Props.EncryptPayloads (a key of the construct's
+// own) or Props.PayloadKey (a key of yours) asks for envelope encryption under a KMS key:
+// every function then has the key's ARN in HOOKFLOW_KMS_KEY_ID and may call
+// kms:GenerateDataKey and kms:Decrypt with it, nothing else (see lifecycle.go). The runner
+// deletes ended runs after 30 days unless Props.RetentionDays or Props.KeepRunsForever says
+// otherwise (HOOKFLOW_RETENTION).
 package hookflow

@@ -46,6 +46,9 @@ func (h *Hookflow) newFunctions(scope constructs.Construct, p Props) {
 	if p.MaxPayloadBytes > 0 {
 		common[envMaxPayloadBytes] = jsii.String(strconv.Itoa(p.MaxPayloadBytes))
 	}
+	if h.PayloadKey != nil {
+		common[envKMSKeyID] = h.PayloadKey.KeyArn()
+	}
 	with := func(extra map[string]*string) map[string]*string {
 		env := map[string]*string{}
 		for k, v := range common {
@@ -59,6 +62,10 @@ func (h *Hookflow) newFunctions(scope constructs.Construct, p Props) {
 	runnerEnv := map[string]*string{envBaseURL: h.BaseURL}
 	if p.SweepGrace > 0 {
 		runnerEnv[envSweepGrace] = jsii.String(p.SweepGrace.String())
+	}
+	// The runner alone deletes ended runs: its sweep finds them due when they expire.
+	if r := p.retention(); r != "" {
+		runnerEnv[envRetention] = jsii.String(r)
 	}
 
 	h.WebhookFunction = newFunction(scope, p, fnSpec{
@@ -111,6 +118,9 @@ func (h *Hookflow) newFunctions(scope constructs.Construct, p Props) {
 	// secret resolves. The resume function never sees a webhook request, and the admin
 	// function's redeliveries skip the signature check (the caller is an operator).
 	grantSecrets(scope, p, h.WebhookFunction, h.RunnerFunction)
+	if h.PayloadKey != nil {
+		grantPayloadKey(h.PayloadKey, h.WebhookFunction, h.RunnerFunction, h.ResumeFunction, h.AdminFunction)
+	}
 
 	// Runs pinned to an older version of the runner are forwarded to it by the live version
 	// (pkg/lambdafn/forward.go), which may invoke any version of its own function. The

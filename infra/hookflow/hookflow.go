@@ -6,6 +6,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -38,6 +39,9 @@ type Hookflow struct {
 	RunnerAlias awslambda.Alias
 	// SweepRule invokes the runner on a schedule to wake overdue runs.
 	SweepRule awsevents.Rule
+	// PayloadKey is the KMS key that encrypts stored payloads: Props.PayloadKey, or the key
+	// Props.EncryptPayloads created (an awskms.Key). Nil when payloads are not encrypted.
+	PayloadKey awskms.IKey
 
 	API          awsapigatewayv2.HttpApi
 	Stage        awsapigatewayv2.HttpStage
@@ -77,6 +81,7 @@ func NewHookflow(scope constructs.Construct, id *string, props *Props) *Hookflow
 	constructs.NewConstruct_Override(h, scope, id)
 	h.Table = newTable(h, p)
 	h.Queue, h.DeadLetterQueue, h.DeadLetterAlarm = newQueues(h, p)
+	h.PayloadKey = newPayloadKey(h, p)
 	h.API, h.Stage = newAPI(h, p)
 	h.BaseURL = baseURL(h.API)
 	h.ResumeURL = jsii.String(*h.BaseURL + resumePath)

@@ -91,6 +91,14 @@ var (
 	// The runner forwards wakes of runs pinned to an older version of itself to that version
 	// (pkg/lambdafn/forward.go Invoke), and to nothing else.
 	runnerForwardActions = []string{"lambda:InvokeFunction"}
+
+	// With a payload key (Props.PayloadKey, Props.EncryptPayloads), every function both
+	// writes payloads and reads them back (pkg/codec KMSKeys):
+	//   GenerateDataKey: the data key that encrypts new payloads, under the payload key
+	//   Decrypt:         the stored data key of a payload being read
+	// Not Encrypt, ReEncrypt or GenerateDataKeyWithoutPlaintext: envelope encryption makes
+	// neither call. Granted on the payload key alone (lifecycle.go grantPayloadKey).
+	payloadKeyActions = []string{"kms:Decrypt", "kms:GenerateDataKey"}
 )
 
 // allow returns a statement that allows actions on resources.

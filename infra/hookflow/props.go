@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 )
@@ -41,9 +42,10 @@ type Props struct {
 	// an emulator on an x86 machine (make deploy-localstack LAMBDA_ARCH=amd64).
 	Architecture awslambda.Architecture
 
-	// RemovalPolicy applies to the table and the log groups when the stack is deleted or they
-	// leave it: RETAIN or DESTROY (DynamoDB has no SNAPSHOT). Default
-	// awscdk.RemovalPolicy_RETAIN: runs and their histories outlive the stack.
+	// RemovalPolicy applies to the table, the log groups and the payload key that
+	// EncryptPayloads creates when the stack is deleted or they leave it: RETAIN or DESTROY
+	// (DynamoDB has no SNAPSHOT). Default awscdk.RemovalPolicy_RETAIN: runs and their
+	// histories outlive the stack, and so does the key that can read them.
 	RemovalPolicy awscdk.RemovalPolicy
 	// DeletionProtection refuses DeleteTable, from the stack or anyone else. Default true.
 	DeletionProtection *bool
@@ -104,6 +106,39 @@ type Props struct {
 	// WebhookSecretsKeyArn is the customer managed KMS key that encrypts those parameters or
 	// secrets, when it is not the AWS managed one; the two functions may decrypt with it.
 	WebhookSecretsKeyArn string
+
+	// PayloadKey, when set, encrypts the payloads the functions store (workflow inputs and
+	// outputs, step results, hook and webhook payloads) with envelope encryption: it sets
+	// HOOKFLOW_KMS_KEY_ID to the key's ARN on every function, and every function's role may
+	// call kms:GenerateDataKey (to encrypt) and kms:Decrypt (to read back) on this key, and
+	// nothing else on it. A symmetric encryption key, not an alias: IAM grants Decrypt by
+	// the key's ARN. An imported key (awskms.Key_FromKeyArn) must let the account's IAM
+	// policies grant its use, as a key's default key policy does. Setting it implies
+	// encryption, whatever EncryptPayloads says.
+	//
+	// Payloads written under a key need that key to be read back, and the functions may
+	// use this key only: to move to another one, keep the old key enabled and grant the
+	// functions kms:Decrypt on it (Hookflow's function fields) until the runs written under
+	// it have ended and expired (see RetentionDays). Turning encryption off leaves the runs
+	// written under the key unreadable in the same way.
+	PayloadKey awskms.IKey
+	// EncryptPayloads, when true and PayloadKey is nil, creates the key that encrypts the
+	// payloads (Hookflow.PayloadKey): a symmetric key with yearly automatic rotation, under the
+	// default key policy (the account's IAM policies decide who may use it), removed as
+	// RemovalPolicy says. Default false: payloads are stored as they are, in a table that
+	// DynamoDB encrypts at rest with an AWS owned key (anyone who may read the table, its
+	// backups or its exports reads the payloads).
+	EncryptPayloads *bool
+
+	// RetentionDays sets HOOKFLOW_RETENTION on the runner to "<n>d": ended runs are deleted
+	// n days after they end, from 1 to 36500. Nil (and KeepRunsForever unset): the variable
+	// is not set, and the runner keeps ended runs for its default, 30 days. A pointer, so
+	// that 0 is refused rather than read as "unset" (it is neither "keep nothing" nor "keep
+	// for ever": KeepRunsForever is that).
+	RetentionDays *int
+	// KeepRunsForever, when true, sets HOOKFLOW_RETENTION to "forever": the runner never
+	// deletes ended runs. Not together with RetentionDays.
+	KeepRunsForever *bool
 }
 
 // withDefaults returns p with every unset field at its documented default, except
@@ -137,6 +172,14 @@ func (p Props) withDefaults() Props {
 
 // validate reports every invalid field of defaulted props at once.
 func (p Props) validate() error {
+	if err := errors.Join(p.problems()...); err != nil {
+		return fmt.Errorf("hookflow: invalid props:\n%w", err)
+	}
+	return nil
+}
+
+// problems returns the invalid fields of defaulted props, one error each.
+func (p Props) problems() []error {
 	var errs []error
 	check := func(ok bool, format string, args ...any) {
 		if !ok {
@@ -190,12 +233,18 @@ func (p Props) validate() error {
 	if k := p.WebhookSecretsKeyArn; k != "" && !strings.HasPrefix(k, "arn:") {
 		errs = append(errs, fmt.Errorf("WebhookSecretsKeyArn %q: want a KMS key ARN", k))
 	}
-	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("hookflow: invalid props:\n%w", err)
+	if d := p.RetentionDays; d != nil {
+		check(*d >= 1 && *d <= maxRetentionDays,
+			"RetentionDays %d: must be 1 to %d (KeepRunsForever keeps ended runs for ever)", *d, maxRetentionDays)
+		check(!isTrue(p.KeepRunsForever),
+			"RetentionDays %d and KeepRunsForever: set one of them, not both", *d)
 	}
-	return nil
+	return errs
 }
 
 func wholeSeconds(d time.Duration) bool { return d > 0 && d%time.Second == 0 }
+
+// isTrue reports whether an optional flag is set and true.
+func isTrue(b *bool) bool { return b != nil && *b }
 
 func ptr[T any](v T) *T { return &v }

@@ -24,6 +24,8 @@ func TestPropsDefaults(t *testing.T) {
 	require.Equal(t, 29*time.Second, p.AdminTimeout)
 	require.Equal(t, 256, p.AdminMemoryMiB)
 	require.Equal(t, awslogs.RetentionDays_ONE_MONTH, p.LogRetention)
+	require.Nil(t, p.EncryptPayloads, "payloads are not encrypted")
+	require.Empty(t, p.retention(), "HOOKFLOW_RETENTION unset: the runner's default")
 
 	p = Props{RunnerTimeout: 5 * time.Minute, DeletionProtection: ptr(false)}.withDefaults()
 	require.Equal(t, 30*time.Minute, p.VisibilityTimeout, "six times the runner's timeout")
@@ -34,6 +36,19 @@ func TestPropsValidate(t *testing.T) {
 	t.Parallel()
 	valid := Props{CodeDir: testCodeDir}.withDefaults()
 	require.NoError(t, valid.validate())
+
+	// Valid lifecycle props: the bounds of RetentionDays, for ever, a given key without
+	// EncryptPayloads.
+	for _, modify := range []func(*Props){
+		func(p *Props) { p.RetentionDays = ptr(1) },
+		func(p *Props) { p.RetentionDays = ptr(36500); p.KeepRunsForever = ptr(false) },
+		func(p *Props) { p.KeepRunsForever = ptr(true) },
+		func(p *Props) { p.PayloadKey = fakeKey{}; p.EncryptPayloads = ptr(false) },
+	} {
+		p := valid
+		modify(&p)
+		require.NoError(t, p.validate())
+	}
 
 	for _, tc := range []struct {
 		name   string
@@ -53,6 +68,11 @@ func TestPropsValidate(t *testing.T) {
 		{"payload above DynamoDB's room", func(p *Props) { p.MaxPayloadBytes = 400 << 10 }, "MaxPayloadBytes 409600"},
 		{"memory", func(p *Props) { p.RunnerMemoryMiB = 64 }, "RunnerMemoryMiB 64"},
 		{"snapshot", func(p *Props) { p.RemovalPolicy = awscdk.RemovalPolicy_SNAPSHOT }, "RemovalPolicy SNAPSHOT"},
+		{"retention of no days", func(p *Props) { p.RetentionDays = ptr(0) }, "RetentionDays 0: must be 1 to 36500"},
+		{"negative retention", func(p *Props) { p.RetentionDays = ptr(-1) }, "RetentionDays -1: must be 1 to 36500"},
+		{"retention beyond a century", func(p *Props) { p.RetentionDays = ptr(36501) }, "RetentionDays 36501: must be 1 to 36500"},
+		{"retention and forever", func(p *Props) { p.RetentionDays = ptr(30); p.KeepRunsForever = ptr(true) },
+			"RetentionDays 30 and KeepRunsForever: set one of them, not both"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -27,6 +27,8 @@ const (
 	envMaxPayloadBytes = "HOOKFLOW_MAX_PAYLOAD_BYTES"
 	envSweepGrace      = "HOOKFLOW_SWEEP_GRACE"
 	envLogLevel        = "HOOKFLOW_LOG_LEVEL"
+	envRetention       = "HOOKFLOW_RETENTION"  // the runner's: "<n>d" or "forever"
+	envKMSKeyID        = "HOOKFLOW_KMS_KEY_ID" // every function's: the payload key's ARN
 
 	// RunnerAliasName is the alias of the runner's newest version, which the wake queue and
 	// the sweep schedule invoke.

@@ -30,6 +30,7 @@ func TestSchemaMatchesDriver(t *testing.T) {
 		{"pkg/lambdafn/config.go", map[string]string{
 			"EnvTable": envTable, "EnvQueueURL": envQueueURL, "EnvBaseURL": envBaseURL,
 			"EnvMaxPayloadBytes": envMaxPayloadBytes, "EnvSweepGrace": envSweepGrace, "EnvLogLevel": envLogLevel,
+			"EnvRetention": envRetention, "EnvKMSKeyID": envKMSKeyID,
 		}},
 		{"internal/engine/tokendata.go", map[string]string{"WebhookPath": webhookPath}},
 		{"pkg/webhook/handler.go", map[string]string{"ResumePath": resumePath}},
