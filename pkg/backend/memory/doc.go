@@ -32,5 +32,9 @@
 //     its dead letters, which DeadLetters lists.
 //   - Time for delays, visibility timeouts and ULIDs comes from the Clock given with
 //     WithClock, so tests can drive the queue with a fake clock. Receive waits in real time.
+//   - DeleteRun removes an ended run from memory and from the file in one change; bbolt
+//     reuses the freed pages, so with retention on a long-lived file stops growing with
+//     ended runs (it never shrinks). Responses and idempotency records past their ExpiresAt
+//     are dropped by the next write, at most once a minute, as DynamoDB's TTL drops them.
 //   - After Close every method fails with ErrClosed, for both kinds of backend.
 package memory
