@@ -11,6 +11,7 @@
 package deploygate
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -22,11 +23,14 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/spf13/cobra"
 
+	"github.com/hookflow/hookflow/pkg/backend"
 	hfaws "github.com/hookflow/hookflow/pkg/backend/aws"
 	"github.com/hookflow/hookflow/pkg/backend/memory"
+	"github.com/hookflow/hookflow/pkg/codec"
 	"github.com/hookflow/hookflow/pkg/workflow"
 )
 
@@ -66,7 +70,7 @@ type gate struct {
 	reg  *workflow.Registry
 	opts Options
 	// store flags
-	backend, db, table, queueURL, outputs string
+	backend, db, table, queueURL, outputs, kmsKeyID, localKeys string
 }
 
 func (g *gate) storeFlags(cmd *cobra.Command) {
@@ -76,6 +80,8 @@ func (g *gate) storeFlags(cmd *cobra.Command) {
 	f.StringVar(&g.table, "table", "", "the DynamoDB table (aws)")
 	f.StringVar(&g.queueURL, "queue-url", "", "the SQS wake queue URL (aws)")
 	f.StringVar(&g.outputs, "outputs", "", "read --table and --queue-url from the stack outputs that make deploy wrote (infra/cdk-outputs.json); a missing file means nothing is deployed yet")
+	f.StringVar(&g.kmsKeyID, "kms-key-id", os.Getenv("HOOKFLOW_KMS_KEY_ID"), "aws: the KMS key the deployment encrypts payloads with (default $HOOKFLOW_KMS_KEY_ID, else the outputs' PayloadKeyArn)")
+	f.StringVar(&g.localKeys, "local-keys", os.Getenv("HOOKFLOW_LOCAL_KEYS"), "memory: the keys the store's payloads are encrypted with, id:base64key,... (default $HOOKFLOW_LOCAL_KEYS)")
 }
 
 func (g *gate) checkCommand() *cobra.Command {
@@ -146,7 +152,11 @@ func (g *gate) checkStore(cmd *cobra.Command) ([]workflow.RunCheck, error) {
 		return nil, err
 	}
 	defer closeStore()
-	return workflow.CheckLiveRuns(cmd.Context(), c, g.reg)
+	checks, err := workflow.CheckLiveRuns(cmd.Context(), c, g.reg)
+	if errors.Is(err, codec.ErrDecode) {
+		return nil, fmt.Errorf("the store's payloads cannot be read: pass the keys they are encrypted with (--kms-key-id, or --local-keys for --backend memory): %w", err)
+	}
+	return checks, err
 }
 
 func (g *gate) checkDir(dir string) ([]workflow.RunCheck, error) {
@@ -161,6 +171,10 @@ func (g *gate) checkDir(dir string) ([]workflow.RunCheck, error) {
 	return out, nil
 }
 
+// readOnlyPlain is the codec a store is read with when no keys are given: it reads values
+// stored plain or compressed, and fails on an encrypted one with an error that says so.
+var readOnlyPlain, _ = codec.New(codec.Options{Compress: true}) // valid: Compress is set
+
 // open opens the store the flags name and returns a client of it.
 func (g *gate) open(ctx context.Context) (*workflow.Client, func(), error) {
 	switch g.backend {
@@ -171,18 +185,35 @@ func (g *gate) open(ctx context.Context) (*workflow.Client, func(), error) {
 		if _, err := os.Stat(g.db); err != nil {
 			return nil, nil, fmt.Errorf("--db %s: %w", g.db, err)
 		}
-		b, err := memory.Open(g.db)
+		m, err := memory.Open(g.db)
 		if err != nil {
 			return nil, nil, err
 		}
-		return workflow.NewClient(b, workflow.ClientOptions{}), func() { _ = b.Close() }, nil
+		// Without keys the store is still read through a codec, which reads plain and
+		// compressed values and names an encrypted one instead of replaying its bytes.
+		var b backend.Backend = codec.Wrap(m, readOnlyPlain)
+		if g.localKeys != "" {
+			keys, err := codec.ParseLocalKeys(g.localKeys)
+			if err != nil {
+				_ = m.Close()
+				return nil, nil, fmt.Errorf("--local-keys: %w", err)
+			}
+			c, err := codec.New(codec.Options{Compress: true, Keys: keys})
+			if err != nil {
+				_ = m.Close()
+				return nil, nil, err
+			}
+			b = codec.Wrap(m, c)
+		}
+		return workflow.NewClient(b, workflow.ClientOptions{}), func() { _ = m.Close() }, nil
 	case "aws":
 		if g.outputs != "" {
-			table, queueURL, err := readOutputs(g.outputs)
+			out, err := stackOutputs(g.outputs)
 			if err != nil {
 				return nil, nil, err
 			}
-			g.table, g.queueURL = table, queueURL
+			g.table, g.queueURL = out["TableName"], out["QueueURL"]
+			g.kmsKeyID = cmp.Or(g.kmsKeyID, out["PayloadKeyArn"])
 		}
 		if g.table == "" || g.queueURL == "" {
 			return nil, nil, errors.New("--backend aws needs --table and --queue-url, or --outputs")
@@ -191,24 +222,23 @@ func (g *gate) open(ctx context.Context) (*workflow.Client, func(), error) {
 		if err != nil {
 			return nil, nil, fmt.Errorf("loading the AWS configuration: %w", err)
 		}
-		b, err := hfaws.New(cfg, hfaws.Options{Table: g.table, QueueURL: g.queueURL})
+		a, err := hfaws.New(cfg, hfaws.Options{Table: g.table, QueueURL: g.queueURL})
 		if err != nil {
 			return nil, nil, err
 		}
-		return workflow.NewClient(b, workflow.ClientOptions{}), func() { _ = b.Close() }, nil
+		var b backend.Backend = codec.Wrap(a, readOnlyPlain)
+		if g.kmsKeyID != "" {
+			c, err := codec.NewKMS(kms.NewFromConfig(cfg), g.kmsKeyID)
+			if err != nil {
+				_ = a.Close()
+				return nil, nil, fmt.Errorf("--kms-key-id: %w", err)
+			}
+			b = codec.Wrap(a, c)
+		}
+		return workflow.NewClient(b, workflow.ClientOptions{}), func() { _ = a.Close() }, nil
 	default:
 		return nil, nil, fmt.Errorf("--backend %q: must be memory or aws", g.backend)
 	}
-}
-
-// readOutputs reads the table and queue URL from the outputs file `cdk deploy
-// --outputs-file` wrote: {"<stack>": {"TableName": ..., "QueueURL": ...}}.
-func readOutputs(path string) (table, queueURL string, err error) {
-	out, err := stackOutputs(path)
-	if err != nil {
-		return "", "", err
-	}
-	return out["TableName"], out["QueueURL"], nil
 }
 
 // stackOutputs returns the outputs of the stack in path that has a TableName and a QueueURL.

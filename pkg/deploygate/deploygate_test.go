@@ -14,6 +14,7 @@ import (
 	awsbackend "github.com/hookflow/hookflow/pkg/backend/aws"
 	"github.com/hookflow/hookflow/pkg/backend/aws/awstest"
 	"github.com/hookflow/hookflow/pkg/backend/memory"
+	"github.com/hookflow/hookflow/pkg/codec"
 	"github.com/hookflow/hookflow/pkg/deploygate"
 	"github.com/hookflow/hookflow/pkg/workflow"
 )
@@ -208,4 +209,33 @@ func newDynamoDB(t *testing.T) (*awstest.Env, *awsbackend.Backend, string, strin
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = b.Close() })
 	return ae, b, table, queueURL
+}
+
+// A store whose payloads are encrypted is checked with its keys (--local-keys, or
+// HOOKFLOW_LOCAL_KEYS as the dev server takes them).
+func TestGateOnAnEncryptedStore(t *testing.T) {
+	t.Parallel()
+	const keys = "gate1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
+	lk, err := codec.ParseLocalKeys(keys)
+	require.NoError(t, err)
+	c, err := codec.New(codec.Options{Compress: true, Keys: lk})
+	require.NoError(t, err)
+	path := filepath.Join(t.TempDir(), "dev.db")
+	m, err := memory.Open(path)
+	require.NoError(t, err)
+	startWaiting(t, codec.Wrap(m, c), "waiting-enc")
+	require.NoError(t, m.Close())
+
+	out, err := run(t, v2patched, deploygate.Options{}, "check", "--db", path, "--local-keys", keys)
+	require.NoError(t, err, out)
+	require.Contains(t, out, "run waiting-enc (pay): replays")
+	out, err = run(t, v2, deploygate.Options{}, "check", "--db", path, "--local-keys", keys)
+	require.ErrorIs(t, err, deploygate.ErrRefused, out)
+
+	out, err = run(t, v2patched, deploygate.Options{}, "check", "--db", path)
+	t.Logf("without the keys: %v\n%s", err, out)
+	require.ErrorIs(t, err, codec.ErrDecode, "without its keys the encrypted store does not pass the gate")
+	require.ErrorContains(t, err, "pass the keys they are encrypted with")
+	_, err = run(t, v2patched, deploygate.Options{}, "check", "--db", path, "--local-keys", "gate1:short")
+	require.ErrorContains(t, err, "--local-keys")
 }
