@@ -20,6 +20,7 @@ import (
 
 	"github.com/hookflow/hookflow/internal/clientlink"
 	"github.com/hookflow/hookflow/pkg/backend/memory"
+	"github.com/hookflow/hookflow/pkg/codec"
 	"github.com/hookflow/hookflow/pkg/webhook"
 	"github.com/hookflow/hookflow/pkg/webhook/verify"
 	"github.com/hookflow/hookflow/pkg/workflow"
@@ -52,6 +53,12 @@ type Options struct {
 	// CreateWebhook that they resolve) and the webhook server (ClientOptions.Secrets);
 	// default the process environment.
 	Secrets verify.SecretResolver
+	// Retention is how long ended runs are kept (WorkerOptions.Retention): AdvanceTime past
+	// it deletes them. Default workflow.DefaultRetention; workflow.KeepForever keeps them.
+	Retention time.Duration
+	// Codec, when set, stores every payload through it (codec.Wrap), as a deployment that
+	// compresses or encrypts does: the test proves the workflow works with it on.
+	Codec codec.Codec
 }
 
 // New returns an Env running workflows. Invalid or duplicate definitions fail the test.
@@ -75,15 +82,19 @@ func NewWithOptions(t testing.TB, opts Options, workflows ...workflow.Registrabl
 	// serving on the first WebhookServer call.
 	e.server = httptest.NewUnstartedServer(nil)
 	baseURL := "http://" + e.server.Listener.Addr().String()
-	wo := workflow.WorkerOptions{Logger: opts.Logger, BaseURL: baseURL, Secrets: opts.Secrets}
+	wo := workflow.WorkerOptions{Logger: opts.Logger, BaseURL: baseURL, Secrets: opts.Secrets, Retention: opts.Retention}
+	var store workflow.Backend = b
+	if opts.Codec != nil {
+		store = codec.Wrap(b, opts.Codec)
+	}
 	if wo.Logger == nil {
 		wo.Logger = slog.New(slog.DiscardHandler)
 	}
 	if opts.ReplayEveryTurn {
 		wo.CacheSize = -1
 	}
-	e.worker = workflow.NewWorker(b, reg, wo)
-	e.client = workflow.NewClient(b, workflow.ClientOptions{BaseURL: baseURL, Secrets: opts.Secrets})
+	e.worker = workflow.NewWorker(store, reg, wo)
+	e.client = workflow.NewClient(store, workflow.ClientOptions{BaseURL: baseURL, Secrets: opts.Secrets})
 	// The client's waits (Run.Result, a manual webhook's caller held by WebhookServer) run
 	// the queued turns before each poll, so that they end without a worker.
 	clientlink.SetPoll(e.client, e.drive)
@@ -173,7 +184,8 @@ func (e *Env) drain(ctx context.Context) {
 
 // AdvanceTime moves the fake clock forward by d, stopping at every timer that falls due on the
 // way to run the turns it wakes, in due order: a 30-day Sleep finishes at once, and a loop of
-// one-day sleeps runs 30 times.
+// one-day sleeps runs 30 times. At the end it sweeps, as a worker's sweeper would: an ended
+// run past its retention (Options.Retention) is deleted.
 func (e *Env) AdvanceTime(d time.Duration) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -187,6 +199,11 @@ func (e *Env) AdvanceTime(d time.Duration) {
 		e.clock.set(next)
 	}
 	e.clock.set(target)
+	// What a worker's sweeper would find by then: ended runs past their retention (and any
+	// run whose wake was lost, which the queue above never loses).
+	if _, err := e.worker.Sweep(context.Background(), 0); err != nil {
+		e.t.Errorf("workflowtest: sweeping due runs: %v", err)
+	}
 	e.waitIdle()
 }
 
