@@ -1,13 +1,11 @@
 package webhook_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -16,24 +14,6 @@ import (
 	"github.com/hookflow/hookflow/pkg/webhook"
 	"github.com/hookflow/hookflow/pkg/workflow"
 )
-
-// lockedBuffer is a log sink that several goroutines write.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // echoBody receives a webhook request and a hook payload, passes them through a step that
 // fails once, and ends.
@@ -75,7 +55,7 @@ func TestLogsCarryNoPayloads(t *testing.T) {
 			token   = "log-sekret-token-12"
 		)
 		ctx := t.Context()
-		var logs lockedBuffer
+		var logs logBuffer
 		log := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 		client := workflow.NewClient(b, workflow.ClientOptions{})
 		worker := workflow.NewWorker(b, workflow.NewRegistry(echoBody), workflow.WorkerOptions{Logger: log})
