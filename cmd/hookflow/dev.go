@@ -83,11 +83,11 @@ func localCodec(spec string) (codec.Codec, error) {
 	if strings.TrimSpace(spec) == "" {
 		return nil, nil
 	}
-	keys, err := codec.ParseLocalKeys(spec)
+	c, err := codec.NewLocal(spec)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", envLocalKeys, err)
 	}
-	return codec.New(codec.Options{Compress: true, Keys: keys})
+	return c, nil
 }
 
 // serving is what dev prints once it serves.

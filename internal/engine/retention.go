@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"time"
@@ -49,19 +50,11 @@ func (r *Registry) retentionOf(name string) time.Duration {
 
 // expiry returns when a run of workflow that ends at end is to be deleted: zero to keep it.
 func (e *Engine) expiry(workflow string, end time.Time) time.Time {
-	d := cmp0(e.reg.retentionOf(workflow), e.opts.Retention)
+	d := cmp.Or(e.reg.retentionOf(workflow), e.opts.Retention)
 	if d < 0 {
 		return time.Time{}
 	}
 	return end.Add(d)
-}
-
-// cmp0 returns a unless it is zero, else b.
-func cmp0(a, b time.Duration) time.Duration {
-	if a != 0 {
-		return a
-	}
-	return b
 }
 
 // expired reports whether the ended run is past its retention.
@@ -72,12 +65,14 @@ func (e *Engine) expired(run backend.Run) bool {
 // deleteExpired deletes an ended run whose retention has passed. A run that another runner
 // deleted first is done too.
 func (e *Engine) deleteExpired(ctx context.Context, run backend.Run) error {
-	err := e.b.DeleteRun(ctx, run.ID)
-	if err == nil || errors.Is(err, backend.ErrRunNotFound) {
-		e.stats.deleted.Add(1)
-		e.logger.Info("run deleted: its retention has passed", "run_id", run.ID, "workflow", run.Workflow,
-			"status", string(run.Status), "delete_at", run.DueAt)
-		return nil
+	switch err := e.b.DeleteRun(ctx, run.ID); {
+	case errors.Is(err, backend.ErrRunNotFound):
+		return nil // another runner deleted it
+	case err != nil:
+		return err
 	}
-	return err
+	e.stats.deleted.Add(1)
+	e.logger.Info("run deleted: its retention has passed", "run_id", run.ID, "workflow", run.Workflow,
+		"status", string(run.Status), "delete_at", run.DueAt)
+	return nil
 }

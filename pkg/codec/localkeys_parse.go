@@ -86,3 +86,15 @@ func GenerateLocalKey() (string, error) {
 	}
 	return base64.StdEncoding.EncodeToString(key), nil
 }
+
+// NewLocal returns the codec the embedded backend stores payloads with: values compressed,
+// then encrypted with the keyring spec describes (ParseLocalKeys: "id:base64key,...", the
+// first key encrypts). The dev server, the CLI and the deploy gate read HOOKFLOW_LOCAL_KEYS
+// with it; the same keys must read a store again.
+func NewLocal(spec string) (Codec, error) {
+	keys, err := ParseLocalKeys(spec)
+	if err != nil {
+		return nil, err
+	}
+	return New(Options{Compress: true, Keys: keys})
+}

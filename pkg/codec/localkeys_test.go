@@ -1,6 +1,7 @@
 package codec_test
 
 import (
+	"bytes"
 	"encoding/base64"
 	"fmt"
 	"strings"
@@ -142,4 +143,20 @@ func TestKeyringsNeverPrintKeyMaterial(t *testing.T) {
 		require.Contains(t, s, `"k1"`)
 		requireNoKeyMaterial(t, s, key)
 	}
+}
+
+func TestNewLocal(t *testing.T) {
+	t.Parallel()
+	c, err := codec.NewLocal("k1:" + base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{3}, 32)))
+	require.NoError(t, err)
+	plain := []byte(`{"note":"` + strings.Repeat("local ", 40) + `"}`)
+	stored, err := c.Encode(t.Context(), plain)
+	require.NoError(t, err)
+	require.True(t, codec.IsEncoded(stored))
+	require.Less(t, len(stored), len(plain), "compressed as well as encrypted")
+	back, err := c.Decode(t.Context(), stored)
+	require.NoError(t, err)
+	require.Equal(t, plain, back)
+	_, err = codec.NewLocal("k1:short")
+	require.Error(t, err)
 }

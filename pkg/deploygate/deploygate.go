@@ -193,15 +193,10 @@ func (g *gate) open(ctx context.Context) (*workflow.Client, func(), error) {
 		// compressed values and names an encrypted one instead of replaying its bytes.
 		var b backend.Backend = codec.Wrap(m, readOnlyPlain)
 		if g.localKeys != "" {
-			keys, err := codec.ParseLocalKeys(g.localKeys)
+			c, err := codec.NewLocal(g.localKeys)
 			if err != nil {
 				_ = m.Close()
 				return nil, nil, fmt.Errorf("--local-keys: %w", err)
-			}
-			c, err := codec.New(codec.Options{Compress: true, Keys: keys})
-			if err != nil {
-				_ = m.Close()
-				return nil, nil, err
 			}
 			b = codec.Wrap(m, c)
 		}

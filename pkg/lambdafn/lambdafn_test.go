@@ -55,7 +55,6 @@ func TestConfigFromEnv(t *testing.T) {
 	}, cfg)
 }
 
-
 func apiEvent(method, path, query, body string, b64 bool, headers map[string]string) events.APIGatewayV2HTTPRequest {
 	ev := events.APIGatewayV2HTTPRequest{
 		Version: "2.0", RawPath: path, RawQueryString: query, Headers: headers, Body: body, IsBase64Encoded: b64,
