@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/stretchr/testify/require"
 
 	awsbackend "github.com/hookflow/hookflow/pkg/backend/aws"
@@ -238,4 +239,38 @@ func TestGateOnAnEncryptedStore(t *testing.T) {
 	require.ErrorContains(t, err, "pass the keys they are encrypted with")
 	_, err = run(t, v2patched, deploygate.Options{}, "check", "--db", path, "--local-keys", "gate1:short")
 	require.ErrorContains(t, err, "--local-keys")
+}
+
+// A deployment that encrypts payloads with KMS is checked with its key, which the gate takes
+// from the stack outputs' PayloadKeyArn (or --kms-key-id); without it the gate says so.
+func TestGateOnAnEncryptedDynamoDB(t *testing.T) {
+	t.Parallel()
+	ae, b, table, queueURL := newDynamoDB(t)
+	kc := kms.NewFromConfig(ae.Config)
+	key, err := kc.CreateKey(t.Context(), &kms.CreateKeyInput{Description: new("hookflow gate test")})
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		_, _ = kc.ScheduleKeyDeletion(context.WithoutCancel(t.Context()), &kms.ScheduleKeyDeletionInput{KeyId: key.KeyMetadata.KeyId, PendingWindowInDays: new(int32(7))})
+	})
+	c, err := codec.NewKMS(kc, *key.KeyMetadata.Arn)
+	require.NoError(t, err)
+	startWaiting(t, codec.Wrap(b, c), "waiting-kms")
+	opts := deploygate.Options{AWSConfig: func(context.Context) (aws.Config, error) { return ae.Config.Copy(), nil }}
+
+	outputs := filepath.Join(t.TempDir(), "cdk-outputs.json")
+	raw, err := json.Marshal(map[string]map[string]string{"Hookflow": {
+		"TableName": table, "QueueURL": queueURL, "PayloadKeyArn": *key.KeyMetadata.Arn,
+	}})
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(outputs, raw, 0o644))
+	out, err := run(t, v2patched, opts, "check", "--backend", "aws", "--outputs", outputs)
+	require.NoError(t, err, out)
+	require.Contains(t, out, "run waiting-kms (pay): replays")
+
+	_, err = run(t, v2patched, opts, "check", "--backend", "aws", "--table", table, "--queue-url", queueURL)
+	require.ErrorIs(t, err, codec.ErrDecode)
+	require.ErrorContains(t, err, "pass the keys they are encrypted with")
+	out, err = run(t, v2patched, opts, "check", "--backend", "aws", "--table", table, "--queue-url", queueURL,
+		"--kms-key-id", *key.KeyMetadata.Arn)
+	require.NoError(t, err, out)
 }
