@@ -94,7 +94,7 @@ func (a *app) open(ctx context.Context) (admin.API, func(), error) {
 		if err != nil {
 			return nil, nil, usageError{err}
 		}
-		var b backend.Backend = raw
+		var b backend.Backend = codec.Wrap(raw, codec.NoKeys())
 		if g.kmsKeyID != "" {
 			c, err := codec.NewKMS(kms.NewFromConfig(cfg), g.kmsKeyID)
 			if err != nil {

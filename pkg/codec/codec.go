@@ -176,3 +176,20 @@ func (c *frameCodec) open(ctx context.Context, f frame) ([]byte, error) {
 	}
 	return plain, nil
 }
+
+// NoKeys returns the codec of a reader that has no keys: it stores values as they are, reads
+// values stored as they are or compressed, and refuses an encrypted value with ErrDecode
+// saying that keys are needed, rather than handing its ciphertext on as if it were the value.
+// The functions, the CLI, the dev server and the deploy gate use it when no codec is set.
+func NoKeys() Codec { return noKeys{reader: &frameCodec{opts: Options{Compress: true}}} }
+
+// noKeys is the Codec of NoKeys.
+type noKeys struct{ reader Codec }
+
+// Encode returns plain as it is.
+func (noKeys) Encode(_ context.Context, plain []byte) ([]byte, error) { return plain, nil }
+
+// Decode reads plain and compressed values and refuses encrypted ones.
+func (n noKeys) Decode(ctx context.Context, stored []byte) ([]byte, error) {
+	return n.reader.Decode(ctx, stored)
+}

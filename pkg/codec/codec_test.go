@@ -242,3 +242,36 @@ func TestMisbehavingKeyProviders(t *testing.T) {
 		})
 	}
 }
+
+// A reader without keys stores values as they are, reads plain and compressed ones, and
+// refuses an encrypted one saying why.
+func TestNoKeys(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	plain := []byte(`{"note":"` + strings.Repeat("plain ", 40) + `"}`)
+	r := codec.NoKeys()
+	stored, err := r.Encode(ctx, plain)
+	require.NoError(t, err)
+	require.Equal(t, plain, stored, "stored as it is")
+	back, err := r.Decode(ctx, plain)
+	require.NoError(t, err)
+	require.Equal(t, plain, back)
+
+	zip, err := codec.New(codec.Options{Compress: true})
+	require.NoError(t, err)
+	compressed, err := zip.Encode(ctx, plain)
+	require.NoError(t, err)
+	back, err = r.Decode(ctx, compressed)
+	require.NoError(t, err)
+	require.Equal(t, plain, back, "compressed values read")
+
+	keys, err := codec.NewLocalKeys("k1", map[string][]byte{"k1": make([]byte, 32)})
+	require.NoError(t, err)
+	enc, err := codec.New(codec.Options{Keys: keys})
+	require.NoError(t, err)
+	sealed, err := enc.Encode(ctx, plain)
+	require.NoError(t, err)
+	_, err = r.Decode(ctx, sealed)
+	require.ErrorIs(t, err, codec.ErrDecode)
+	require.ErrorContains(t, err, "value is encrypted")
+}

@@ -171,10 +171,6 @@ func (g *gate) checkDir(dir string) ([]workflow.RunCheck, error) {
 	return out, nil
 }
 
-// readOnlyPlain is the codec a store is read with when no keys are given: it reads values
-// stored plain or compressed, and fails on an encrypted one with an error that says so.
-var readOnlyPlain, _ = codec.New(codec.Options{Compress: true}) // valid: Compress is set
-
 // open opens the store the flags name and returns a client of it.
 func (g *gate) open(ctx context.Context) (*workflow.Client, func(), error) {
 	switch g.backend {
@@ -189,9 +185,9 @@ func (g *gate) open(ctx context.Context) (*workflow.Client, func(), error) {
 		if err != nil {
 			return nil, nil, err
 		}
-		// Without keys the store is still read through a codec, which reads plain and
-		// compressed values and names an encrypted one instead of replaying its bytes.
-		var b backend.Backend = codec.Wrap(m, readOnlyPlain)
+		// Without keys the store is still read through a codec (codec.NoKeys), which names
+		// an encrypted value instead of replaying its bytes.
+		var b backend.Backend = codec.Wrap(m, codec.NoKeys())
 		if g.localKeys != "" {
 			c, err := codec.NewLocal(g.localKeys)
 			if err != nil {
@@ -221,7 +217,7 @@ func (g *gate) open(ctx context.Context) (*workflow.Client, func(), error) {
 		if err != nil {
 			return nil, nil, err
 		}
-		var b backend.Backend = codec.Wrap(a, readOnlyPlain)
+		var b backend.Backend = codec.Wrap(a, codec.NoKeys())
 		if g.kmsKeyID != "" {
 			c, err := codec.NewKMS(kms.NewFromConfig(cfg), g.kmsKeyID)
 			if err != nil {

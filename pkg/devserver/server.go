@@ -12,7 +12,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/hookflow/hookflow/pkg/backend"
 	"github.com/hookflow/hookflow/pkg/backend/memory"
 	"github.com/hookflow/hookflow/pkg/codec"
 	"github.com/hookflow/hookflow/pkg/workflow"
@@ -82,10 +81,11 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	}
 	// Webhook URLs are built on the server's own URL, by the client (ListHooks) and by the
 	// worker (Webhook.URL in workflow code) alike.
-	var store backend.Backend = b
-	if opts.Codec != nil {
-		store = codec.Wrap(b, opts.Codec)
+	c := opts.Codec
+	if c == nil {
+		c = codec.NoKeys() // a store encrypted before fails with the reason, not as garbage
 	}
+	store := codec.Wrap(b, c)
 	s.client = workflow.NewClient(store, workflow.ClientOptions{BaseURL: s.url, Secrets: opts.Secrets})
 	s.worker = workflow.NewWorker(store, opts.Registry, workflow.WorkerOptions{
 		BaseURL: s.url, Secrets: opts.Secrets, Logger: opts.Logger, Retention: opts.Retention,

@@ -30,8 +30,11 @@ func openBackend(awsCfg aws.Config, cfg Config) (backend.Backend, error) {
 		return nil, err
 	}
 	c, err := PayloadCodec(awsCfg, cfg)
-	if err != nil || c == nil {
-		return b, err
+	if err != nil {
+		return nil, err
+	}
+	if c == nil {
+		c = codec.NoKeys() // an encrypted value fails with the reason, not as garbage
 	}
 	return codec.Wrap(b, c), nil
 }
